@@ -1,0 +1,103 @@
+import Foundation
+
+/// One request, as the ledger records it: where it went, what it used, what it cost and earned.
+public struct LedgerEntry: Hashable, Sendable {
+    /// The gateway's request id (the client's `x-request-id` when it sent one). Unique.
+    public var requestID: String
+    /// When the request arrived (UTC).
+    public var time: Date
+    /// The tenant the key belongs to.
+    public var tenant: String
+    /// The id of the client key (never the key itself).
+    public var keyID: String
+    /// The model the client asked for.
+    public var model: String
+    /// The provider of the last attempt, or `nil` when no upstream was tried.
+    public var provider: String?
+    /// The deployment target of the last attempt.
+    public var deployment: String?
+    /// The cloud of the last attempt.
+    public var cloud: String?
+    /// The region of the last attempt.
+    public var region: String?
+    /// The HTTP status the client got (499 when the client went away first).
+    public var status: Int
+    /// Whether the request streamed.
+    public var stream: Bool
+    /// Upstream attempts made.
+    public var attempts: Int
+    /// From arrival to the last byte, in milliseconds.
+    public var latencyMillis: Int
+    /// From arrival to the first byte sent to the client, in milliseconds.
+    public var timeToFirstByteMillis: Int?
+    /// Tokens used.
+    public var usage: TokenUsage
+    /// Whether `usage` is an estimate (the upstream never reported it).
+    public var usageEstimated: Bool
+    /// What the upstream charges us.
+    public var cost: USDNanos
+    /// What the tenant is charged.
+    public var charge: USDNanos
+    /// A short machine-readable error code when the request failed.
+    public var errorCode: String?
+
+    /// Creates an entry.
+    public init(
+        requestID: String,
+        time: Date,
+        tenant: String,
+        keyID: String,
+        model: String,
+        provider: String? = nil,
+        deployment: String? = nil,
+        cloud: String? = nil,
+        region: String? = nil,
+        status: Int,
+        stream: Bool,
+        attempts: Int,
+        latencyMillis: Int,
+        timeToFirstByteMillis: Int? = nil,
+        usage: TokenUsage = .zero,
+        usageEstimated: Bool = false,
+        cost: USDNanos = .zero,
+        charge: USDNanos = .zero,
+        errorCode: String? = nil
+    ) {
+        self.requestID = requestID
+        self.time = time
+        self.tenant = tenant
+        self.keyID = keyID
+        self.model = model
+        self.provider = provider
+        self.deployment = deployment
+        self.cloud = cloud
+        self.region = region
+        self.status = status
+        self.stream = stream
+        self.attempts = attempts
+        self.latencyMillis = latencyMillis
+        self.timeToFirstByteMillis = timeToFirstByteMillis
+        self.usage = usage
+        self.usageEstimated = usageEstimated
+        self.cost = cost
+        self.charge = charge
+        self.errorCode = errorCode
+    }
+}
+
+/// Where the request path hands finished entries. Must return immediately: the sink batches
+/// and writes off the request path.
+public protocol LedgerSink: Sendable {
+    /// Queues `entry` for writing. Never blocks, never throws.
+    func record(_ entry: LedgerEntry)
+}
+
+/// Durable storage of ledger entries.
+public protocol LedgerStore: Sendable {
+    /// Inserts `entries` in one transaction. Entries whose request id is already stored are skipped.
+    func insert(_ entries: [LedgerEntry]) async throws
+    /// Checks that the store answers.
+    func ping() async throws
+    /// The number of stored entries.
+    func count() async throws -> Int
+}

@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import SwitchyardCore
+
+/// One attempt of a chat completion on one deployment.
+public struct UpstreamChatRequest: Sendable {
+    /// The client's request, parsed for routing.
+    public var head: ChatRequestHead
+    /// Where to send it.
+    public var candidate: RouteCandidate
+    /// The gateway's request id, passed upstream for correlation.
+    public var requestID: String
+    /// Time allowed until the response head.
+    public var firstByteTimeout: Duration
+
+    /// Creates an attempt.
+    public init(head: ChatRequestHead, candidate: RouteCandidate, requestID: String, firstByteTimeout: Duration) {
+        self.head = head
+        self.candidate = candidate
+        self.requestID = requestID
+        self.firstByteTimeout = firstByteTimeout
+    }
+}
+
+/// A complete (non-stream) chat completion in the OpenAI dialect.
+public struct CompleteChatResponse: Sendable {
+    /// The OpenAI `chat.completion` JSON body.
+    public var body: ByteBuffer
+    /// Token usage the upstream reported (nil when it reported none).
+    public var usage: TokenUsage?
+}
+
+/// What a stream yields: bytes for the client (already OpenAI SSE), and usage as it is learned.
+public enum ChatStreamEvent: Sendable {
+    /// SSE bytes to forward to the client as they are.
+    case bytes(ByteBuffer)
+    /// Usage the upstream reported; never forwarded by itself.
+    case usage(TokenUsage)
+}
+
+/// The source of a translated stream: one per adapter kind.
+public protocol ChatStreamSource: Sendable {
+    /// The next event, or `nil` at the clean end of the stream.
+    /// - Throws: ``UpstreamError`` (`streamInterrupted`, `timeout`) when the stream breaks.
+    mutating func next() async throws(UpstreamError) -> ChatStreamEvent?
+}
+
+/// A stream whose upstream has already produced its first event (so it is safe to commit the
+/// response to the client).
+public struct ChatStream: Sendable {
+    private var buffered: [ChatStreamEvent]
+    private var source: any ChatStreamSource
+
+    /// Wraps `source`, whose first events were already read into `buffered`.
+    public init(buffered: [ChatStreamEvent], source: any ChatStreamSource) {
+        self.buffered = buffered.reversed()
+        self.source = source
+    }
+
+    /// The next event, or `nil` at the clean end.
+    public mutating func next() async throws(UpstreamError) -> ChatStreamEvent? {
+        if let event = self.buffered.popLast() { return event }
+        return try await self.source.next()
+    }
+}
+
+/// The result of a successful attempt.
+public enum UpstreamChatResponse: Sendable {
+    /// A complete JSON answer.
+    case complete(CompleteChatResponse)
+    /// A stream that has produced its first event.
+    case stream(ChatStream)
+}
+
+/// Talks to one kind of upstream. Every adapter has this shape: translate the OpenAI request,
+/// send it, and translate the answer, the stream and the errors back to OpenAI's dialect.
+public protocol ProviderAdapter: Sendable {
+    /// Sends one attempt. Returns only once the upstream has committed to an answer: for streams,
+    /// after the first event, so that any earlier failure can still fail over.
+    /// - Throws: ``UpstreamError``.
+    func chatCompletion(_ request: UpstreamChatRequest, logger: Logger) async throws(UpstreamError) -> UpstreamChatResponse
+}
+
+/// The adapters of every configured provider.
+public struct ProviderRegistry: Sendable {
+    private let adapters: [String: any ProviderAdapter]
+
+    /// Builds one adapter per provider.
+    public init(config: GatewayConfig, httpClient: HTTPClient) {
+        var adapters: [String: any ProviderAdapter] = [:]
+        for provider in config.providers {
+            switch provider.kind {
+            case .openAI: adapters[provider.id] = OpenAIAdapter(provider: provider, httpClient: httpClient)
+            default: preconditionFailure("configuration validation admits only supported provider kinds")
+            }
+        }
+        self.adapters = adapters
+    }
+
+    /// The adapter of provider `id`.
+    public func adapter(for id: String) -> (any ProviderAdapter)? { self.adapters[id] }
+}

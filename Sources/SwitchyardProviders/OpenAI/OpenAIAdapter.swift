@@ -1,0 +1,138 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import SwitchyardCore
+
+/// Any OpenAI-compatible upstream (OpenAI, vLLM, Ollama, the simulator): the body is forwarded
+/// untouched except for the model name and `stream_options.include_usage`.
+public struct OpenAIAdapter: ProviderAdapter {
+    let provider: ProviderConfig
+    let httpClient: HTTPClient
+    let url: String
+
+    /// Creates the adapter for `provider`.
+    public init(provider: ProviderConfig, httpClient: HTTPClient) {
+        self.provider = provider
+        self.httpClient = httpClient
+        self.url = provider.baseURL + "/chat/completions"
+    }
+
+    /// The largest complete answer accepted from an upstream.
+    static let maxResponseBytes = 64 << 20
+
+    public func chatCompletion(_ request: UpstreamChatRequest, logger: Logger) async throws(UpstreamError) -> UpstreamChatResponse {
+        var upstreamRequest = HTTPClientRequest(url: self.url)
+        upstreamRequest.method = .POST
+        upstreamRequest.headers.add(name: "content-type", value: "application/json")
+        upstreamRequest.headers.add(name: "accept", value: request.head.stream ? "text/event-stream" : "application/json")
+        upstreamRequest.headers.add(name: "x-request-id", value: request.requestID)
+        if let apiKey = self.provider.apiKey { upstreamRequest.headers.add(name: "authorization", value: "Bearer \(apiKey.value)") }
+        let body = request.head.upstreamBody(model: request.candidate.deployment.target, includeUsage: true)
+        upstreamRequest.body = .bytes(ByteBuffer(bytes: body))
+
+        let response = try await UpstreamHTTP.execute(upstreamRequest, client: self.httpClient, timeout: request.firstByteTimeout, logger: logger)
+        guard response.status == .ok else { throw await UpstreamHTTP.statusError(response) }
+
+        if request.head.stream {
+            var source = OpenAIStreamSource(upstream: response.body.makeAsyncIterator(), stripUsageChunk: !request.head.clientWantsUsage)
+            var first: [ChatStreamEvent] = []
+            // Wait for the first bytes for the client: until then the request may still fail over.
+            while true {
+                guard let event = try await source.next() else { break }
+                first.append(event)
+                if case .bytes = event { break }
+            }
+            return .stream(ChatStream(buffered: first, source: source))
+        }
+
+        let bytes: ByteBuffer
+        do {
+            bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+        } catch {
+            throw UpstreamHTTP.classify(error)
+        }
+        let view = Array(bytes.readableBytesView)
+        guard JSONValidation.isObject(view) else {
+            throw UpstreamError(kind: .malformedResponse, message: "the upstream answered invalid JSON")
+        }
+        return .complete(CompleteChatResponse(body: bytes, usage: OpenAIUsage.fromResponse(view)))
+    }
+}
+
+/// Reads an upstream OpenAI SSE stream, captures usage and re-frames the events for the client.
+struct OpenAIStreamSource: ChatStreamSource {
+    private var upstream: SequentialIterator
+    private var decoder = SSEDecoder()
+    private var events: [SSEEvent] = []
+    private var pending: [ChatStreamEvent] = []
+    private var pendingIndex = 0
+    private var sawDone = false
+    private var finished = false
+    let stripUsageChunk: Bool
+
+    init(upstream: HTTPClientResponse.Body.AsyncIterator, stripUsageChunk: Bool) {
+        self.upstream = SequentialIterator(upstream)
+        self.stripUsageChunk = stripUsageChunk
+    }
+
+    private static let prefix = Array("data: ".utf8)
+    private static let separator = Array("\n\n".utf8)
+
+    mutating func next() async throws(UpstreamError) -> ChatStreamEvent? {
+        while self.pendingIndex == self.pending.count {
+            self.pending.removeAll(keepingCapacity: true)
+            self.pendingIndex = 0
+            if self.finished { return nil }
+            let chunk: ByteBuffer?
+            do {
+                chunk = try await self.upstream.iterator.next()
+            } catch {
+                throw UpstreamHTTP.classify(error, streaming: true)
+            }
+            guard let chunk else {
+                self.finished = true
+                if !self.sawDone {
+                    throw UpstreamError(kind: .streamInterrupted, message: "the upstream stream ended before [DONE]")
+                }
+                return nil
+            }
+            self.translate(chunk)
+        }
+        defer { self.pendingIndex += 1 }
+        return self.pending[self.pendingIndex]
+    }
+
+    /// Turns one upstream chunk into at most one client write plus any usage events.
+    private mutating func translate(_ chunk: ByteBuffer) {
+        self.events.removeAll(keepingCapacity: true)
+        self.decoder.push(chunk.readableBytesView, into: &self.events)
+        guard !self.events.isEmpty else { return }
+        var out = ByteBuffer()
+        out.reserveCapacity(chunk.readableBytes + 16)
+        for event in self.events {
+            let info = OpenAIUsage.inspectChunk(event.data)
+            if info.isDone { self.sawDone = true }
+            if let usage = info.usage {
+                self.pending.append(.usage(usage))
+                if info.isUsageOnly && self.stripUsageChunk { continue }
+            }
+            out.writeBytes(Self.prefix)
+            out.writeBytes(event.data)
+            out.writeBytes(Self.separator)
+        }
+        if out.readableBytes > 0 { self.pending.append(.bytes(out)) }
+    }
+}
+
+/// Carries AHC's body iterator from the handler to the response body writer.
+///
+/// `@unchecked Sendable` is sound because the iterator is only ever used by one task at a time:
+/// the adapter reads the first event in the handler, and the response body writer, which the
+/// server runs only after the handler has returned, reads the rest. A `ChatStream` is never
+/// iterated from two tasks.
+struct SequentialIterator: @unchecked Sendable {
+    var iterator: HTTPClientResponse.Body.AsyncIterator
+
+    init(_ iterator: HTTPClientResponse.Body.AsyncIterator) { self.iterator = iterator }
+}

@@ -1,0 +1,52 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SwitchyardCore
+
+/// Builds the gateway's HTTP application.
+/// - Parameters:
+///   - gateway: the wired request path.
+///   - listen: where to bind (defaults to the configured address).
+///   - logger: the server logger.
+///   - onServerRunning: called with the bound port once the server accepts connections.
+/// - Returns: an application to run in a `ServiceGroup`.
+public func buildApplication(
+    gateway: Gateway,
+    listen: ListenAddress? = nil,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router(context: GatewayRequestContext.self)
+    router.addMiddleware { GatewayMiddleware() }
+
+    router.get("/healthz") { _, _ in Response.json(#"{"status":"ok"}"#) }
+    router.get("/readyz") { _, _ in
+        do {
+            try await gateway.store.ping()
+            return Response.json(#"{"status":"ready","store":"ok"}"#)
+        } catch {
+            throw GatewayError(code: .notReady, message: "The ledger store is not reachable.")
+        }
+    }
+
+    let api = router.group("/v1").add(middleware: ClientAuthMiddleware(keys: gateway.keys))
+    ChatController(gateway: gateway).addRoutes(to: api)
+    ModelsController(gateway: gateway).addRoutes(to: api)
+
+    let address = listen ?? gateway.config.listen
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(address.host, port: address.port), serverName: "switchyard"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? address.port) },
+        logger: logger
+    )
+}
+
+extension Response {
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,213 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SwitchyardCore
+import SwitchyardProviders
+
+/// `POST /v1/chat/completions`: parse what routing needs, try deployments in plan order until
+/// one answers (failing over only before the client got a byte), pass the answer through, and
+/// hand exactly one ledger entry per request to the ledger.
+struct ChatController: Sendable {
+    let gateway: Gateway
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("/chat/completions", use: self.chatCompletions)
+    }
+
+    @Sendable func chatCompletions(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let identity = context.identity else { preconditionFailure("ClientAuthMiddleware runs before this route") }
+        var record = LedgerRecorder(gateway: self.gateway, requestID: context.requestID, identity: identity)
+
+        let head: ChatRequestHead
+        let plan: RoutePlan
+        do {
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: self.gateway.config.maxRequestBodyBytes)
+            } catch is NIOTooManyBytesError {
+                throw GatewayError(
+                    code: .requestTooLarge,
+                    message: "The request body is larger than the gateway's limit of \(self.gateway.config.maxRequestBodyBytes) bytes."
+                )
+            }
+            head = try ChatRequestHead.parse(Array(body.readableBytesView))
+            record.entry.model = head.model
+            record.entry.stream = head.stream
+            plan = try self.gateway.planner.plan(model: head.model, tenant: identity.tenant)
+        } catch let error as GatewayError {
+            record.finish(status: error.code.status, errorCode: error.code.rawValue)
+            throw error
+        }
+
+        var lastError: UpstreamError?
+        for candidate in plan.candidates.prefix(plan.maxAttempts) {
+            record.attempt(candidate)
+            guard let adapter = self.gateway.providers.adapter(for: candidate.provider.id) else { continue }
+            let attempt = UpstreamChatRequest(
+                head: head,
+                candidate: candidate,
+                requestID: context.requestID,
+                firstByteTimeout: self.gateway.config.routing.firstByteTimeout
+            )
+            do {
+                let answer = try await adapter.chatCompletion(attempt, logger: context.logger)
+                return self.respond(answer, plan: plan, candidate: candidate, head: head, record: record, logger: context.logger)
+            } catch {
+                lastError = error
+                context.logger.debug(
+                    "upstream attempt failed",
+                    metadata: ["gen_ai.provider.name": "\(candidate.provider.id)", "error.type": "\(error.kind)"]
+                )
+                if !error.isRetryable { break }
+            }
+        }
+
+        let failure = lastError ?? UpstreamError(kind: .connectFailed, message: "no deployment could be tried")
+        if let body = failure.clientErrorBody, let status = failure.status {
+            record.finish(status: status, errorCode: "upstream_\(status)")
+            throw UpstreamPassThroughError(status: status, body: body)
+        }
+        let error = failure.gatewayError
+        record.finish(status: error.code.status, errorCode: error.code.rawValue)
+        throw error
+    }
+
+    private func respond(
+        _ answer: UpstreamChatResponse,
+        plan: RoutePlan,
+        candidate: RouteCandidate,
+        head: ChatRequestHead,
+        record: LedgerRecorder,
+        logger: Logger
+    ) -> Response {
+        var headers = HTTPFields()
+        headers[.switchyardProvider] = candidate.provider.id
+        headers[.switchyardCloud] = candidate.provider.cloud
+        if let region = candidate.provider.region { headers[.switchyardRegion] = region }
+        headers[.switchyardAttempts] = String(record.entry.attempts)
+        switch answer {
+        case .complete(let complete):
+            var record = record
+            headers[.contentType] = "application/json"
+            record.markFirstByte()
+            record.usage = complete.usage
+            if complete.usage == nil { record.estimate(completionBytes: complete.body.readableBytes, promptBytes: head.body.count) }
+            record.finish(status: 200)
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: complete.body))
+
+        case .stream(let stream):
+            headers[.contentType] = "text/event-stream"
+            headers[.cacheControl] = "no-cache"
+            return Response(
+                status: .ok,
+                headers: headers,
+                body: ResponseBody { [record] writer in
+                    var record = record
+                    var stream = stream
+                    var chunks = 0
+                    do {
+                        while let event = try await stream.next() {
+                            switch event {
+                            case .bytes(let bytes):
+                                try await writer.write(bytes)
+                                if chunks == 0 { record.markFirstByte() }
+                                chunks += 1
+                            case .usage(let usage):
+                                record.usage = usage
+                            }
+                        }
+                    } catch let error as UpstreamError {
+                        // Too late to fail over: tell the client in-band, as the OpenAI SDK expects.
+                        let gatewayError = error.gatewayError
+                        try? await writer.write(ByteBuffer(string: "data: \(gatewayError.jsonBody())\n\n"))
+                        try? await writer.finish(nil)
+                        record.estimateIfMissing(chunks: chunks, promptBytes: head.body.count)
+                        record.finish(status: 200, errorCode: "upstream_stream_interrupted")
+                        return
+                    } catch {
+                        // The client went away: the upstream request is cancelled as the stream is dropped.
+                        record.estimateIfMissing(chunks: chunks, promptBytes: head.body.count)
+                        record.finish(status: 499, errorCode: "client_disconnected")
+                        throw error
+                    }
+                    try await writer.finish(nil)
+                    record.estimateIfMissing(chunks: chunks, promptBytes: head.body.count)
+                    record.finish(status: 200)
+                }
+            )
+        }
+    }
+}
+
+/// Builds the one ledger entry of a request as it progresses.
+struct LedgerRecorder: Sendable {
+    let gateway: Gateway
+    let started = ContinuousClock.now
+    var entry: LedgerEntry
+    var usage: TokenUsage?
+    var estimated = false
+    var deploymentCost: PriceSheet = .zero
+    var price: PriceSheet = .zero
+
+    init(gateway: Gateway, requestID: String, identity: ClientIdentity) {
+        self.gateway = gateway
+        self.entry = LedgerEntry(
+            requestID: requestID,
+            time: gateway.clock.now(),
+            tenant: identity.tenant,
+            keyID: identity.keyID,
+            model: "",
+            status: 0,
+            stream: false,
+            attempts: 0,
+            latencyMillis: 0
+        )
+    }
+
+    mutating func attempt(_ candidate: RouteCandidate) {
+        self.entry.attempts += 1
+        self.entry.provider = candidate.provider.id
+        self.entry.deployment = candidate.deployment.target
+        self.entry.cloud = candidate.provider.cloud
+        self.entry.region = candidate.provider.region
+        self.deploymentCost = candidate.deployment.cost
+        self.price = self.gateway.config.model(self.entry.model)?.price ?? .zero
+    }
+
+    mutating func markFirstByte() {
+        if self.entry.timeToFirstByteMillis == nil { self.entry.timeToFirstByteMillis = Self.millis(ContinuousClock.now - self.started) }
+    }
+
+    /// About four bytes per token when the upstream reported no usage.
+    mutating func estimate(completionBytes: Int, promptBytes: Int) {
+        self.usage = TokenUsage(promptTokens: (promptBytes + 3) / 4, completionTokens: (completionBytes + 3) / 4)
+        self.estimated = true
+    }
+
+    /// One token per streamed content chunk when the stream ended without a usage chunk.
+    mutating func estimateIfMissing(chunks: Int, promptBytes: Int) {
+        guard self.usage == nil else { return }
+        self.usage = TokenUsage(promptTokens: (promptBytes + 3) / 4, completionTokens: max(0, chunks - 1))
+        self.estimated = true
+    }
+
+    func finish(status: Int, errorCode: String? = nil) {
+        var entry = self.entry
+        entry.status = status
+        entry.errorCode = errorCode
+        entry.latencyMillis = Self.millis(ContinuousClock.now - self.started)
+        if let usage = self.usage {
+            entry.usage = usage
+            entry.usageEstimated = self.estimated
+            entry.cost = self.deploymentCost.amount(for: usage)
+            entry.charge = self.price.amount(for: usage)
+        }
+        self.gateway.ledger.record(entry)
+    }
+
+    static func millis(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import Hummingbird
+import SwitchyardCore
+
+/// `GET /v1/models`: the models the calling key can use.
+struct ModelsController: Sendable {
+    let gateway: Gateway
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("/models", use: self.list)
+    }
+
+    @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let identity = context.identity else { preconditionFailure("ClientAuthMiddleware runs before this route") }
+        let models = self.gateway.planner.availableModels(tenant: identity.tenant, catalogOrder: self.gateway.config.models.map(\.name))
+        let items = models.map { model in
+            let created = Int(model.launched?.timeIntervalSince1970 ?? 0)
+            return #"{"id":\#(JSONText.quoted(model.name)),"object":"model","created":\#(created),"owned_by":\#(JSONText.quoted(model.publisher ?? "switchyard"))}"#
+        }
+        return Response.json(#"{"object":"list","data":[\#(items.joined(separator: ","))]}"#)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+import SwitchyardCore
+
+/// The embedded ledger: one SQLite file in WAL mode, versioned migrations.
+public final class SQLiteLedgerStore: LedgerStore {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    /// - Throws: when the file cannot be opened or migrated.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: a commit survives a process crash; only an OS crash can lose the last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(self.pool)
+    }
+
+    /// The schema, one registered migration per version. Never edit a released migration.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-ledger") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ledger_entries (
+                        request_id TEXT PRIMARY KEY NOT NULL,
+                        time_ms INTEGER NOT NULL,
+                        tenant TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        provider TEXT,
+                        deployment TEXT,
+                        cloud TEXT,
+                        region TEXT,
+                        status INTEGER NOT NULL,
+                        stream INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        latency_ms INTEGER NOT NULL,
+                        ttfb_ms INTEGER,
+                        prompt_tokens INTEGER NOT NULL,
+                        completion_tokens INTEGER NOT NULL,
+                        cached_tokens INTEGER NOT NULL,
+                        usage_estimated INTEGER NOT NULL,
+                        cost_nanos INTEGER NOT NULL,
+                        charge_nanos INTEGER NOT NULL,
+                        error_code TEXT
+                    );
+                    CREATE INDEX ledger_entries_time ON ledger_entries (time_ms);
+                    CREATE INDEX ledger_entries_tenant_time ON ledger_entries (tenant, time_ms);
+                    """
+            )
+        }
+        return migrator
+    }
+
+    public func insert(_ entries: [LedgerEntry]) async throws {
+        guard !entries.isEmpty else { return }
+        try await self.pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO ledger_entries (
+                        request_id, time_ms, tenant, key_id, model, provider, deployment, cloud, region, status, stream,
+                        attempts, latency_ms, ttfb_ms, prompt_tokens, completion_tokens, cached_tokens, usage_estimated,
+                        cost_nanos, charge_nanos, error_code
+                    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for entry in entries {
+                let arguments: StatementArguments = [
+                    entry.requestID, Int64((entry.time.timeIntervalSince1970 * 1000).rounded()), entry.tenant,
+                    entry.keyID, entry.model, entry.provider, entry.deployment, entry.cloud, entry.region, entry.status,
+                    entry.stream, entry.attempts, entry.latencyMillis, entry.timeToFirstByteMillis,
+                    entry.usage.promptTokens, entry.usage.completionTokens, entry.usage.cachedTokens,
+                    entry.usageEstimated, entry.cost.value, entry.charge.value, entry.errorCode,
+                ]
+                try statement.execute(arguments: arguments)
+            }
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await self.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func count() async throws -> Int {
+        try await self.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_entries") ?? 0 }
+    }
+
+    /// Every entry, oldest first (tests and small exports).
+    public func allEntries() async throws -> [LedgerEntry] {
+        try await self.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ledger_entries ORDER BY time_ms, request_id").map(Self.entry)
+        }
+    }
+
+    private static func entry(_ row: Row) -> LedgerEntry {
+        LedgerEntry(
+            requestID: row["request_id"],
+            time: Date(timeIntervalSince1970: Double(row["time_ms"] as Int64) / 1000),
+            tenant: row["tenant"],
+            keyID: row["key_id"],
+            model: row["model"],
+            provider: row["provider"],
+            deployment: row["deployment"],
+            cloud: row["cloud"],
+            region: row["region"],
+            status: row["status"],
+            stream: row["stream"],
+            attempts: row["attempts"],
+            latencyMillis: row["latency_ms"],
+            timeToFirstByteMillis: row["ttfb_ms"],
+            usage: TokenUsage(promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"], cachedTokens: row["cached_tokens"]),
+            usageEstimated: row["usage_estimated"],
+            cost: USDNanos(row["cost_nanos"]),
+            charge: USDNanos(row["charge_nanos"]),
+            errorCode: row["error_code"]
+        )
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import SwitchyardCore
+import SwitchyardSimulator
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the gateway in front of two simulated clouds, offline, with a SQLite ledger."
+    )
+
+    @Option(name: .long, help: "Gateway port (0 picks a free one).")
+    var port: Int = 8080
+
+    @Option(name: .long, help: "Directory for the SQLite ledger (default: a new temporary directory).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "The demo configuration.")
+    var config: String = "examples/demo.yaml"
+
+    @Option(name: .long, help: "Log level.")
+    var logLevel: String = "warning"
+
+    func run() async throws {
+        let logger = GatewayRunner.makeLogger(level: Logger.Level(rawValue: self.logLevel) ?? .warning)
+        let directory = try self.dataDir ?? Self.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let databasePath = (directory as NSString).appendingPathComponent("switchyard.db")
+
+        let (ports, portSink) = AsyncStream.makeStream(of: (String, Int).self)
+        let clouds = ["azure": "sim-azure-key", "aws": "sim-aws-key"]
+        let simulators: [any Service] = clouds.keys.sorted().map { cloud in
+            Simulator.application(
+                options: SimulatorOptions(chunkInterval: .milliseconds(20), requiredAPIKey: clouds[cloud]),
+                logger: logger,
+                onServerRunning: { port in portSink.yield((cloud, port)) }
+            )
+        }
+        let simulatorGroup = ServiceGroup(services: simulators, gracefulShutdownSignals: [], logger: logger)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await simulatorGroup.run() }
+            var environment = ProcessInfo.processInfo.environment
+            var iterator = ports.makeAsyncIterator()
+            for _ in clouds {
+                guard let (cloud, port) = await iterator.next() else { throw ExitCode.failure }
+                environment["SWITCHYARD_DEMO_\(cloud.uppercased())_URL"] = "http://127.0.0.1:\(port)"
+                Self.say("simulated cloud \"\(cloud)\" at http://127.0.0.1:\(port)")
+            }
+            environment["SWITCHYARD_DEMO_DB"] = databasePath
+            environment["SWITCHYARD_DEMO_LISTEN"] = "127.0.0.1:\(self.port)"
+            let config: GatewayConfig
+            do {
+                config = try GatewayConfig.load(path: self.config, environment: environment)
+            } catch {
+                await simulatorGroup.triggerGracefulShutdown()
+                var stderr = StandardError()
+                print("\(self.config): \(error)\n(run the demo from the repository root, or pass --config)", to: &stderr)
+                throw ExitCode(2)
+            }
+            Self.say("ledger at \(databasePath)")
+            try await GatewayRunner.run(config: config, logger: logger) { port in
+                Self.printWelcome(port: port, key: config.keys.first?.key.value ?? "KEY", model: config.models.first?.name ?? "MODEL")
+                Self.say("gateway listening on http://127.0.0.1:\(port)")
+            }
+            await simulatorGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+        Self.say("stopped; the ledger is in \(databasePath)")
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("switchyard-demo-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func say(_ line: String) {
+        print("switchyard demo: \(line)")
+        fflush(nil)
+    }
+
+    static func printWelcome(port: Int, key: String, model: String) {
+        print(
+            """
+
+            Try it (Ctrl-C stops the demo):
+
+              curl -s http://127.0.0.1:\(port)/v1/chat/completions \\
+                -H 'Authorization: Bearer \(key)' -H 'Content-Type: application/json' \\
+                -d '{"model":"\(model)","messages":[{"role":"user","content":"Hello"}]}'
+
+              python3 - <<'PY'
+              from openai import OpenAI
+              client = OpenAI(base_url="http://127.0.0.1:\(port)/v1", api_key="\(key)")
+              for chunk in client.chat.completions.create(model="\(model)", stream=True,
+                      messages=[{"role": "user", "content": "Hello"}]):
+                  print(chunk.choices[0].delta.content or "" if chunk.choices else "", end="", flush=True)
+              print()
+              PY
+
+            """
+        )
+        fflush(nil)
+    }
+}

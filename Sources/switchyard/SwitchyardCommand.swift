@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct SwitchyardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchyard",
+        abstract: "An OpenAI-compatible gateway for models that live on several clouds.",
+        subcommands: [ServeCommand.self, DemoCommand.self, CheckCommand.self]
+    )
+}
