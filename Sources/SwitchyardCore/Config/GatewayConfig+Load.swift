@@ -13,7 +13,13 @@ extension GatewayConfig {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw ConfigError(issues: [ConfigIssue(path: "", message: "not valid YAML: \(Self.describe(error))")])
+            var message = "not valid YAML: \(Self.describe(error))"
+            if let line = Self.line(of: error), let text = yaml.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(line - 1).first,
+                text.contains("${") && text.contains("{")
+            {
+                message += #" (inside {…} write "${VAR}" in quotes, e.g. api_key: "${OPENAI_API_KEY}")"#
+            }
+            throw ConfigError(issues: [ConfigIssue(path: "", message: message)])
         }
         guard let root else { throw ConfigError(issues: [ConfigIssue(path: "", message: "the file is empty")]) }
         var reader = ConfigReader(environment: environment)
@@ -29,6 +35,13 @@ extension GatewayConfig {
             throw ConfigError(issues: [ConfigIssue(path: "", message: "cannot read configuration file \(path)")])
         }
         return try Self.load(yaml: text, environment: environment)
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        default: return nil
+        }
     }
 
     private static func describe(_ error: YamlError) -> String {
