@@ -116,7 +116,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchyardStoreTests",
-            dependencies: ["SwitchyardCore", "SwitchyardStore"],
+            dependencies: [
+                "SwitchyardCore", "SwitchyardStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

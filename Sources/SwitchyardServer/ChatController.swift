@@ -105,14 +105,16 @@ struct ChatController: Sendable {
                 body: ResponseBody { [record] writer in
                     var record = record
                     var stream = stream
+                    var writes = 0
                     var chunks = 0
                     do {
                         while let event = try await stream.next() {
                             switch event {
-                            case .bytes(let bytes):
+                            case .bytes(let bytes, let events):
                                 try await writer.write(bytes)
-                                if chunks == 0 { record.markFirstByte() }
-                                chunks += 1
+                                if writes == 0 { record.markFirstByte() }
+                                writes += 1
+                                chunks += events
                             case .usage(let usage):
                                 record.usage = usage
                             }
@@ -185,7 +187,8 @@ struct LedgerRecorder: Sendable {
         self.estimated = true
     }
 
-    /// One token per streamed content chunk when the stream ended without a usage chunk.
+    /// One token per streamed chunk after the first (which carries only the role) when the stream
+    /// ended without a usage chunk.
     mutating func estimateIfMissing(chunks: Int, promptBytes: Int) {
         guard self.usage == nil else { return }
         self.usage = TokenUsage(promptTokens: (promptBytes + 3) / 4, completionTokens: max(0, chunks - 1))

@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import Logging
+import NIOCore
 import SwitchyardCore
 import SwitchyardProviders
 
@@ -28,5 +30,26 @@ public struct Gateway: Sendable {
         self.ledger = ledger
         self.store = store
         self.clock = clock
+    }
+}
+
+extension Gateway {
+    /// The upstream HTTP client for `config`: its connect timeout, a read timeout equal to the
+    /// first-byte timeout (so a stalled stream ends), and a pool large enough for many
+    /// concurrent streams per upstream host.
+    public static func makeHTTPClient(for config: GatewayConfig, logger: Logger) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(
+            connect: TimeAmount.nanoseconds(Self.nanoseconds(config.routing.connectTimeout)),
+            read: TimeAmount.nanoseconds(Self.nanoseconds(config.routing.firstByteTimeout))
+        )
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -37,15 +37,6 @@ enum GatewayRunner {
         }
     }
 
-    static func httpClient(for config: GatewayConfig, logger: Logger) -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: TimeAmount(config.routing.connectTimeout), read: TimeAmount(config.routing.firstByteTimeout))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
-        configuration.decompression = .disabled
-        configuration.httpVersion = .automatic
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
-    }
-
     /// Runs the gateway until SIGTERM/SIGINT, then drains: in-flight requests finish, the
     /// ledger is flushed, the upstream client closes.
     static func run(
@@ -56,7 +47,7 @@ enum GatewayRunner {
     ) async throws {
         let store = try Self.openStore(config.store)
         let ledger = LedgerWriter(store: store, logger: logger)
-        let httpClient = Self.httpClient(for: config, logger: logger)
+        let httpClient = Gateway.makeHTTPClient(for: config, logger: logger)
         let gateway = Gateway(config: config, httpClient: httpClient, ledger: ledger, store: store)
         let app = buildApplication(gateway: gateway, listen: listen, logger: logger, onServerRunning: onServerRunning)
         var groupConfiguration = ServiceGroupConfiguration(

@@ -33,8 +33,9 @@ public struct CompleteChatResponse: Sendable {
 
 /// What a stream yields: bytes for the client (already OpenAI SSE), and usage as it is learned.
 public enum ChatStreamEvent: Sendable {
-    /// SSE bytes to forward to the client as they are.
-    case bytes(ByteBuffer)
+    /// SSE bytes to forward to the client as they are, holding `events` stream chunks (used to
+    /// estimate completion tokens when a stream breaks before its usage chunk).
+    case bytes(ByteBuffer, events: Int)
     /// Usage the upstream reported; never forwarded by itself.
     case usage(TokenUsage)
 }

@@ -68,6 +68,7 @@ struct OpenAIStreamSource: ChatStreamSource {
     private var pending: [ChatStreamEvent] = []
     private var pendingIndex = 0
     private var sawDone = false
+    private var sawEvent = false
     private var finished = false
     let stripUsageChunk: Bool
 
@@ -97,21 +98,30 @@ struct OpenAIStreamSource: ChatStreamSource {
                 }
                 return nil
             }
-            self.translate(chunk)
+            try self.translate(chunk)
         }
         defer { self.pendingIndex += 1 }
         return self.pending[self.pendingIndex]
     }
 
     /// Turns one upstream chunk into at most one client write plus any usage events.
-    private mutating func translate(_ chunk: ByteBuffer) {
+    private mutating func translate(_ chunk: ByteBuffer) throws(UpstreamError) {
         self.events.removeAll(keepingCapacity: true)
         self.decoder.push(chunk.readableBytesView, into: &self.events)
         guard !self.events.isEmpty else { return }
         var out = ByteBuffer()
+        var count = 0
         out.reserveCapacity(chunk.readableBytes + 16)
         for event in self.events {
             let info = OpenAIUsage.inspectChunk(event.data)
+            if !self.sawEvent {
+                // Only the first event is validated: it decides whether the response is committed
+                // (a broken first event still fails over); later events are passed on unparsed.
+                self.sawEvent = true
+                if !info.isDone && !JSONValidation.isObject(event.data) {
+                    throw UpstreamError(kind: .malformedResponse, message: "the upstream stream began with invalid JSON")
+                }
+            }
             if info.isDone { self.sawDone = true }
             if let usage = info.usage {
                 self.pending.append(.usage(usage))
@@ -120,8 +130,9 @@ struct OpenAIStreamSource: ChatStreamSource {
             out.writeBytes(Self.prefix)
             out.writeBytes(event.data)
             out.writeBytes(Self.separator)
+            if !info.isDone { count += 1 }
         }
-        if out.readableBytes > 0 { self.pending.append(.bytes(out)) }
+        if out.readableBytes > 0 { self.pending.append(.bytes(out, events: count)) }
     }
 }
 
