@@ -49,6 +49,8 @@ struct Harness {
     let simulators: [SimulatorState]
     let ledger: RecordingLedger
     let http: HTTPClient
+    /// Starts the gateway's graceful shutdown (as SIGTERM does) without waiting for it.
+    let shutdownGateway: @Sendable () async -> Void
 
     static let clientKey = "sk-test-client"
 
@@ -89,6 +91,7 @@ struct Harness {
         simulators count: Int,
         options: SimulatorOptions = SimulatorOptions(),
         configure: ([String]) -> GatewayConfig = { Harness.config(simulatorURLs: $0) },
+        store: any LedgerStore = MemoryLedgerStore(),
         _ body: (Harness) async throws -> Void
     ) async throws {
         let logger = Logger(label: "test")
@@ -119,7 +122,7 @@ struct Harness {
             let config = configure(urls)
             let ledger = RecordingLedger()
             let upstreamClient = Gateway.makeHTTPClient(for: config, logger: logger)
-            let gateway = Gateway(config: config, httpClient: upstreamClient, ledger: ledger, store: MemoryLedgerStore())
+            let gateway = Gateway(config: config, httpClient: upstreamClient, ledger: ledger, store: store)
             let (gatewayPorts, gatewayPortSink) = AsyncStream.makeStream(of: Int.self)
             let app = buildApplication(gateway: gateway, logger: logger, onServerRunning: { gatewayPortSink.yield($0) })
             let gatewayGroup = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
@@ -128,7 +131,15 @@ struct Harness {
             guard let port = await portIterator.next() else { return }
             let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
             do {
-                try await body(Harness(gatewayURL: "http://127.0.0.1:\(port)", simulators: states, ledger: ledger, http: http))
+                try await body(
+                    Harness(
+                        gatewayURL: "http://127.0.0.1:\(port)",
+                        simulators: states,
+                        ledger: ledger,
+                        http: http,
+                        shutdownGateway: { await gatewayGroup.triggerGracefulShutdown() }
+                    )
+                )
             } catch {
                 try? await http.shutdown()
                 await gatewayGroup.triggerGracefulShutdown()
