@@ -16,7 +16,9 @@ struct ChatController: Sendable {
     }
 
     @Sendable func chatCompletions(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        guard let identity = context.identity else { preconditionFailure("ClientAuthMiddleware runs before this route") }
+        guard let identity = context.identity else {
+            preconditionFailure("ClientAuthMiddleware runs before this route")
+        }
         var record = LedgerRecorder(gateway: self.gateway, requestID: context.requestID, identity: identity)
 
         let head: ChatRequestHead
@@ -28,7 +30,8 @@ struct ChatController: Sendable {
             } catch is NIOTooManyBytesError {
                 throw GatewayError(
                     code: .requestTooLarge,
-                    message: "The request body is larger than the gateway's limit of \(self.gateway.config.maxRequestBodyBytes) bytes."
+                    message:
+                        "The request body is larger than the gateway's limit of \(self.gateway.config.maxRequestBodyBytes) bytes."
                 )
             }
             head = try ChatRequestHead.parse(Array(body.readableBytesView))
@@ -52,7 +55,14 @@ struct ChatController: Sendable {
             )
             do {
                 let answer = try await adapter.chatCompletion(attempt, logger: context.logger)
-                return self.respond(answer, plan: plan, candidate: candidate, head: head, record: record, logger: context.logger)
+                return self.respond(
+                    answer,
+                    plan: plan,
+                    candidate: candidate,
+                    head: head,
+                    record: record,
+                    logger: context.logger
+                )
             } catch {
                 lastError = error
                 context.logger.debug(
@@ -92,7 +102,9 @@ struct ChatController: Sendable {
             headers[.contentType] = "application/json"
             record.markFirstByte()
             record.usage = complete.usage
-            if complete.usage == nil { record.estimate(completionBytes: complete.body.readableBytes, promptBytes: head.body.count) }
+            if complete.usage == nil {
+                record.estimate(completionBytes: complete.body.readableBytes, promptBytes: head.body.count)
+            }
             record.finish(status: 200)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: complete.body))
 
@@ -178,7 +190,9 @@ struct LedgerRecorder: Sendable {
     }
 
     mutating func markFirstByte() {
-        if self.entry.timeToFirstByteMillis == nil { self.entry.timeToFirstByteMillis = Self.millis(ContinuousClock.now - self.started) }
+        if self.entry.timeToFirstByteMillis == nil {
+            self.entry.timeToFirstByteMillis = Self.millis(ContinuousClock.now - self.started)
+        }
     }
 
     /// About four bytes per token when the upstream reported no usage.

@@ -22,7 +22,13 @@ public struct Gateway: Sendable {
     public let clock: any WallClock
 
     /// Wires a gateway.
-    public init(config: GatewayConfig, httpClient: HTTPClient, ledger: any LedgerSink, store: any LedgerStore, clock: any WallClock = SystemWallClock()) {
+    public init(
+        config: GatewayConfig,
+        httpClient: HTTPClient,
+        ledger: any LedgerSink,
+        store: any LedgerStore,
+        clock: any WallClock = SystemWallClock()
+    ) {
         self.config = config
         self.planner = RoutePlanner(config: config)
         self.keys = KeyRing(keys: config.keys)
@@ -43,9 +49,16 @@ extension Gateway {
             connect: TimeAmount.nanoseconds(Self.nanoseconds(config.routing.connectTimeout)),
             read: TimeAmount.nanoseconds(Self.nanoseconds(config.routing.firstByteTimeout))
         )
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: 1024
+        )
         configuration.decompression = .disabled
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
+        return HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: configuration,
+            backgroundActivityLogger: logger
+        )
     }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {

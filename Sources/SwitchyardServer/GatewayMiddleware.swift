@@ -6,13 +6,19 @@ import NIOCore
 import SwitchyardCore
 import SwitchyardProviders
 
+/// A header name known to be valid at compile time.
+private func field(_ name: String) -> HTTPField.Name {
+    guard let field = HTTPField.Name(name) else { preconditionFailure("invalid header name \(name)") }
+    return field
+}
+
 extension HTTPField.Name {
-    static let requestID = HTTPField.Name("x-request-id")!
-    static let switchyardRequestID = HTTPField.Name("x-switchyard-request-id")!
-    static let switchyardProvider = HTTPField.Name("x-switchyard-provider")!
-    static let switchyardCloud = HTTPField.Name("x-switchyard-cloud")!
-    static let switchyardRegion = HTTPField.Name("x-switchyard-region")!
-    static let switchyardAttempts = HTTPField.Name("x-switchyard-attempts")!
+    static let requestID = field("x-request-id")
+    static let switchyardRequestID = field("x-switchyard-request-id")
+    static let switchyardProvider = field("x-switchyard-provider")
+    static let switchyardCloud = field("x-switchyard-cloud")
+    static let switchyardRegion = field("x-switchyard-region")
+    static let switchyardAttempts = field("x-switchyard-attempts")
 }
 
 /// The outermost middleware: assigns the request id, echoes it, and renders every error in the
@@ -20,7 +26,11 @@ extension HTTPField.Name {
 struct GatewayMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var context = context
         let generated = RequestIDs.next()
         context.requestID = generated
@@ -43,15 +53,25 @@ struct GatewayMiddleware: RouterMiddleware {
         case let error as UpstreamPassThroughError:
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
-            return Response(status: .init(code: error.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: error.body)))
+            return Response(
+                status: .init(code: error.status),
+                headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: error.body))
+            )
         case let error as HTTPError:
             switch error.status {
             case .notFound: gatewayError = GatewayError(code: .notFound, message: "Unknown endpoint.")
-            case .methodNotAllowed: gatewayError = GatewayError(code: .methodNotAllowed, message: "Method not allowed on this endpoint.")
-            case .contentTooLarge: gatewayError = GatewayError(code: .requestTooLarge, message: "The request body is too large.")
+            case .methodNotAllowed:
+                gatewayError = GatewayError(code: .methodNotAllowed, message: "Method not allowed on this endpoint.")
+            case .contentTooLarge:
+                gatewayError = GatewayError(code: .requestTooLarge, message: "The request body is too large.")
             default:
                 gatewayError = GatewayError(
-                    code: GatewayError.Code(rawValue: "http_\(error.status.code)", status: error.status.code, type: "invalid_request_error"),
+                    code: GatewayError.Code(
+                        rawValue: "http_\(error.status.code)",
+                        status: error.status.code,
+                        type: "invalid_request_error"
+                    ),
                     message: error.body ?? error.status.reasonPhrase
                 )
             }
@@ -87,11 +107,18 @@ struct ClientAuthMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let keys: KeyRing
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard let header = request.headers[.authorization], header.count > 7,
             header.prefix(7).lowercased() == "bearer "
         else {
-            throw GatewayError(code: .invalidAPIKey, message: "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'.")
+            throw GatewayError(
+                code: .invalidAPIKey,
+                message: "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'."
+            )
         }
         guard let identity = self.keys.identify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
             throw GatewayError(code: .invalidAPIKey, message: "Incorrect API key provided.")
@@ -111,7 +138,9 @@ enum RequestIDs {
     }
 
     static func sanitize(_ value: String) -> String? {
-        guard !value.isEmpty, value.utf8.count <= 128, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        guard !value.isEmpty, value.utf8.count <= 128, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            return nil
+        }
         return value
     }
 }

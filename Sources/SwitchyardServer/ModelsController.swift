@@ -11,11 +11,17 @@ struct ModelsController: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        guard let identity = context.identity else { preconditionFailure("ClientAuthMiddleware runs before this route") }
-        let models = self.gateway.planner.availableModels(tenant: identity.tenant, catalogOrder: self.gateway.config.models.map(\.name))
+        guard let identity = context.identity else {
+            preconditionFailure("ClientAuthMiddleware runs before this route")
+        }
+        let models = self.gateway.planner.availableModels(
+            tenant: identity.tenant,
+            catalogOrder: self.gateway.config.models.map(\.name)
+        )
         let items = models.map { model in
             let created = Int(model.launched?.timeIntervalSince1970 ?? 0)
-            return #"{"id":\#(JSONText.quoted(model.name)),"object":"model","created":\#(created),"owned_by":\#(JSONText.quoted(model.publisher ?? "switchyard"))}"#
+            return
+                #"{"id":\#(JSONText.quoted(model.name)),"object":"model","created":\#(created),"owned_by":\#(JSONText.quoted(model.publisher ?? "switchyard"))}"#
         }
         return Response.json(#"{"object":"list","data":[\#(items.joined(separator: ","))]}"#)
     }

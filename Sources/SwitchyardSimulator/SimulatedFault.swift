@@ -22,7 +22,12 @@ public struct SimulatorOptions: Sendable {
     public var requiredAPIKey: String?
 
     /// Creates options.
-    public init(completionTokens: Int = 16, firstByteLatency: Duration = .zero, chunkInterval: Duration = .zero, requiredAPIKey: String? = nil) {
+    public init(
+        completionTokens: Int = 16,
+        firstByteLatency: Duration = .zero,
+        chunkInterval: Duration = .zero,
+        requiredAPIKey: String? = nil
+    ) {
         self.completionTokens = completionTokens
         self.firstByteLatency = firstByteLatency
         self.chunkInterval = chunkInterval

@@ -33,7 +33,9 @@ public enum Simulator {
         let handler = SimulatorHandler(options: options, state: state)
         router.post("/v1/chat/completions", use: handler.chatCompletions)
         router.get("/v1/models") { _, _ in
-            Response.json(#"{"object":"list","data":[{"id":"sim-model","object":"model","created":1700000000,"owned_by":"simulator"}]}"#)
+            Response.json(
+                #"{"object":"list","data":[{"id":"sim-model","object":"model","created":1700000000,"owned_by":"simulator"}]}"#
+            )
         }
         router.post("/_simulator/faults", use: handler.scriptFaults)
         router.delete("/_simulator/faults") { _, _ in
@@ -62,7 +64,9 @@ struct SimulatorHandler: Sendable {
     let options: SimulatorOptions
     let state: SimulatorState
 
-    static let words = ["Hello", " from", " the", " simulated", " cloud", ".", " Every", " word", " is", " one", " token", "!"]
+    static let words = [
+        "Hello", " from", " the", " simulated", " cloud", ".", " Every", " word", " is", " one", " token", "!",
+    ]
 
     @Sendable func chatCompletions(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let fault = self.state.takeFault()
@@ -72,7 +76,10 @@ struct SimulatorHandler: Sendable {
                 return try await request.body.consumeWithCancellationOnInboundClose { body in
                     _ = try await body.collect(upTo: 16 << 20)
                     try await Task.sleep(for: .seconds(maxSeconds))
-                    return Response.json(Self.errorBody("simulated hang ended", type: "server_error", code: nil), status: .gatewayTimeout)
+                    return Response.json(
+                        Self.errorBody("simulated hang ended", type: "server_error", code: nil),
+                        status: .gatewayTimeout
+                    )
                 }
             } catch {
                 self.state.recordCancellation()
@@ -89,13 +96,36 @@ struct SimulatorHandler: Sendable {
             )
         }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
-            return Response.json(Self.errorBody("We could not parse the JSON body of your request.", type: "invalid_request_error", code: nil), status: .badRequest)
+            return Response.json(
+                Self.errorBody(
+                    "We could not parse the JSON body of your request.",
+                    type: "invalid_request_error",
+                    code: nil
+                ),
+                status: .badRequest
+            )
         }
         guard let model = object["model"] as? String else {
-            return Response.json(Self.errorBody("you must provide a model parameter", type: "invalid_request_error", code: nil, param: "model"), status: .badRequest)
+            return Response.json(
+                Self.errorBody(
+                    "you must provide a model parameter",
+                    type: "invalid_request_error",
+                    code: nil,
+                    param: "model"
+                ),
+                status: .badRequest
+            )
         }
         guard let messages = object["messages"] as? [Any], !messages.isEmpty else {
-            return Response.json(Self.errorBody("'messages' is a required property", type: "invalid_request_error", code: nil, param: "messages"), status: .badRequest)
+            return Response.json(
+                Self.errorBody(
+                    "'messages' is a required property",
+                    type: "invalid_request_error",
+                    code: nil,
+                    param: "messages"
+                ),
+                status: .badRequest
+            )
         }
         if case .status(let code, let retryAfter) = fault {
             var headers = HTTPFields()
@@ -181,7 +211,10 @@ struct SimulatorHandler: Sendable {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any],
             let list = object["faults"] as? [[String: Any]]
         else {
-            return Response.json(Self.errorBody("expected {\"faults\":[...]}", type: "invalid_request_error", code: nil), status: .badRequest)
+            return Response.json(
+                Self.errorBody("expected {\"faults\":[...]}", type: "invalid_request_error", code: nil),
+                status: .badRequest
+            )
         }
         var faults: [SimulatedFault] = []
         for item in list {
@@ -190,14 +223,20 @@ struct SimulatorHandler: Sendable {
             switch item["kind"] as? String {
             case "status":
                 guard let status = item["status"] as? Int else {
-                    return Response.json(Self.errorBody("status fault needs \"status\"", type: "invalid_request_error", code: nil), status: .badRequest)
+                    return Response.json(
+                        Self.errorBody("status fault needs \"status\"", type: "invalid_request_error", code: nil),
+                        status: .badRequest
+                    )
                 }
                 fault = .status(status, retryAfterSeconds: item["retry_after"] as? Int)
             case "hang": fault = .hang(maxSeconds: item["max_seconds"] as? Int ?? 60)
             case "close_mid_stream": fault = .closeMidStream(afterChunks: item["after_chunks"] as? Int ?? 1)
             case "malformed_json": fault = .malformedJSON
             default:
-                return Response.json(Self.errorBody("unknown fault kind", type: "invalid_request_error", code: nil), status: .badRequest)
+                return Response.json(
+                    Self.errorBody("unknown fault kind", type: "invalid_request_error", code: nil),
+                    status: .badRequest
+                )
             }
             faults.append(contentsOf: Array(repeating: fault, count: max(count, 0)))
         }
@@ -217,7 +256,8 @@ struct SimulatorHandler: Sendable {
     static func errorBody(_ message: String, type: String, code: String?, param: String? = nil) -> String {
         let code = code.map { JSONText.quoted($0) } ?? "null"
         let param = param.map { JSONText.quoted($0) } ?? "null"
-        return #"{"error":{"message":\#(JSONText.quoted(message)),"type":\#(JSONText.quoted(type)),"param":\#(param),"code":\#(code)}}"#
+        return
+            #"{"error":{"message":\#(JSONText.quoted(message)),"type":\#(JSONText.quoted(type)),"param":\#(param),"code":\#(code)}}"#
     }
 
     static func errorKind(_ status: Int) -> (type: String, code: String?) {
@@ -253,7 +293,9 @@ struct Answer {
     var promptTokens: Int
     var completionTokens: Int
 
-    var words: [String] { (0..<self.completionTokens).map { SimulatorHandler.words[$0 % SimulatorHandler.words.count] } }
+    var words: [String] {
+        (0..<self.completionTokens).map { SimulatorHandler.words[$0 % SimulatorHandler.words.count] }
+    }
 
     var usageJSON: String {
         #"{"prompt_tokens":\#(self.promptTokens),"completion_tokens":\#(self.completionTokens),"total_tokens":\#(self.promptTokens + self.completionTokens),"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}"#
@@ -261,15 +303,24 @@ struct Answer {
 
     func completionJSON() -> String {
         let content = JSONText.quoted(self.words.joined())
-        return #"{"id":"\#(self.id)","object":"chat.completion","created":\#(self.created),"model":\#(JSONText.quoted(self.model)),"system_fingerprint":"fp_sim","choices":[{"index":0,"message":{"role":"assistant","content":\#(content),"refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":\#(self.usageJSON)}"#
+        return
+            #"{"id":"\#(self.id)","object":"chat.completion","created":\#(self.created),"model":\#(JSONText.quoted(self.model)),"system_fingerprint":"fp_sim","choices":[{"index":0,"message":{"role":"assistant","content":\#(content),"refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":\#(self.usageJSON)}"#
     }
 
     func streamEvents(includeUsage: Bool) -> [String] {
-        let head = #"{"id":"\#(self.id)","object":"chat.completion.chunk","created":\#(self.created),"model":\#(JSONText.quoted(self.model)),"system_fingerprint":"fp_sim","choices":"#
+        let head =
+            #"{"id":"\#(self.id)","object":"chat.completion.chunk","created":\#(self.created),"model":\#(JSONText.quoted(self.model)),"system_fingerprint":"fp_sim","choices":"#
         let usageNull = includeUsage ? #","usage":null"# : ""
-        var events = [head + #"[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]"# + usageNull + "}"]
+        var events = [
+            head + #"[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]"#
+                + usageNull + "}"
+        ]
         for word in self.words {
-            events.append(head + #"[{"index":0,"delta":{"content":\#(JSONText.quoted(word))},"logprobs":null,"finish_reason":null}]"# + usageNull + "}")
+            events.append(
+                head
+                    + #"[{"index":0,"delta":{"content":\#(JSONText.quoted(word))},"logprobs":null,"finish_reason":null}]"#
+                    + usageNull + "}"
+            )
         }
         events.append(head + #"[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]"# + usageNull + "}")
         if includeUsage { events.append(head + #"[],"usage":\#(self.usageJSON)}"#) }

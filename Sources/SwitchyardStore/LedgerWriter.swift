@@ -1,7 +1,7 @@
 import Logging
 import ServiceLifecycle
-import Synchronization
 import SwitchyardCore
+import Synchronization
 
 /// Group-commits ledger entries off the request path.
 ///
@@ -93,7 +93,10 @@ public final class LedgerWriter: LedgerSink, Service {
                 if Task.isCancelled {
                     // Shutdown escalated to cancellation while the store is down. Losing money
                     // records is an operator-visible event, hence error level despite being a library.
-                    self.logger.error("ledger entries lost: store unavailable at shutdown", metadata: ["switchyard.ledger.batch": "\(batch.count)"])
+                    self.logger.error(
+                        "ledger entries lost: store unavailable at shutdown",
+                        metadata: ["switchyard.ledger.batch": "\(batch.count)"]
+                    )
                     return
                 }
                 self.logger.info(

@@ -1,5 +1,5 @@
-import Synchronization
 import SwitchyardCore
+import Synchronization
 
 /// A ledger kept in memory (`store: memory`): for tests and benchmarks, lost on exit.
 public final class MemoryLedgerStore: LedgerStore {

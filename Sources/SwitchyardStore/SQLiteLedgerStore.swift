@@ -112,7 +112,11 @@ public final class SQLiteLedgerStore: LedgerStore {
             attempts: row["attempts"],
             latencyMillis: row["latency_ms"],
             timeToFirstByteMillis: row["ttfb_ms"],
-            usage: TokenUsage(promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"], cachedTokens: row["cached_tokens"]),
+            usage: TokenUsage(
+                promptTokens: row["prompt_tokens"],
+                completionTokens: row["completion_tokens"],
+                cachedTokens: row["cached_tokens"]
+            ),
             usageEstimated: row["usage_estimated"],
             cost: USDNanos(row["cost_nanos"]),
             charge: USDNanos(row["charge_nanos"]),

@@ -32,7 +32,8 @@ struct CheckCommand: AsyncParsableCommand {
             zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingTrailingSpaces()
         }
-        return "configuration OK: \(config.providers.count) providers, \(config.models.count) models, \(config.tenants.count) tenants, \(config.keys.count) keys\n\n"
+        return
+            "configuration OK: \(config.providers.count) providers, \(config.models.count) models, \(config.tenants.count) tenants, \(config.keys.count) keys\n\n"
             + lines.joined(separator: "\n")
     }
 }

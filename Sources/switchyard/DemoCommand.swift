@@ -57,12 +57,19 @@ struct DemoCommand: AsyncParsableCommand {
             } catch {
                 await simulatorGroup.triggerGracefulShutdown()
                 var stderr = StandardError()
-                print("\(self.config): \(error)\n(run the demo from the repository root, or pass --config)", to: &stderr)
+                print(
+                    "\(self.config): \(error)\n(run the demo from the repository root, or pass --config)",
+                    to: &stderr
+                )
                 throw ExitCode(2)
             }
             Self.say("ledger at \(databasePath)")
             try await GatewayRunner.run(config: config, logger: logger) { port in
-                Self.printWelcome(port: port, key: config.keys.first?.key.value ?? "KEY", model: config.models.first?.name ?? "MODEL")
+                Self.printWelcome(
+                    port: port,
+                    key: config.keys.first?.key.value ?? "KEY",
+                    model: config.models.first?.name ?? "MODEL"
+                )
                 Self.say("gateway listening on http://127.0.0.1:\(port)")
             }
             await simulatorGroup.triggerGracefulShutdown()
@@ -72,7 +79,9 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     static func temporaryDirectory() throws -> String {
-        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("switchyard-demo-\(UUID().uuidString.prefix(8))")
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+            "switchyard-demo-\(UUID().uuidString.prefix(8))"
+        )
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

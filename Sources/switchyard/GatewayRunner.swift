@@ -33,7 +33,8 @@ enum GatewayRunner {
         switch location {
         case .sqlite(let path): return try SQLiteLedgerStore(path: path)
         case .memory: return MemoryLedgerStore()
-        case .postgres: throw ValidationError("store: PostgreSQL is not supported by this build yet; use sqlite:PATH or memory")
+        case .postgres:
+            throw ValidationError("store: PostgreSQL is not supported by this build yet; use sqlite:PATH or memory")
         }
     }
 

@@ -16,7 +16,10 @@ struct ServeCommand: AsyncParsableCommand {
         let config = try loadConfig(self.config)
         let logger = GatewayRunner.makeLogger(level: Logger.Level(rawValue: self.logLevel) ?? .info)
         try await GatewayRunner.run(config: config, logger: logger) { port in
-            logger.info("switchyard listening", metadata: ["server.address": "\(config.listen.host)", "server.port": "\(port)"])
+            logger.info(
+                "switchyard listening",
+                metadata: ["server.address": "\(config.listen.host)", "server.port": "\(port)"]
+            )
         }
     }
 }

@@ -10,7 +10,9 @@ import Testing
     }
 
     @Test func readsRoutingFieldsOnly() throws {
-        let head = try parse(#"{"model":"gpt-5","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true},"temperature":0.2}"#)
+        let head = try parse(
+            #"{"model":"gpt-5","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true},"temperature":0.2}"#
+        )
         #expect(head.model == "gpt-5")
         #expect(head.stream)
         #expect(head.clientWantsUsage)
@@ -18,10 +20,16 @@ import Testing
     }
 
     @Test func rewritesTheModelAndLeavesEveryOtherByteAlone() throws {
-        let original = #"{ "temperature" : 0.5,"model":"gpt-5", "messages":[{"role":"user","content":"caf\u00e9 \"q\""}],"n":1 }"#
+        let original =
+            #"{ "temperature" : 0.5,"model":"gpt-5", "messages":[{"role":"user","content":"caf\u00e9 \"q\""}],"n":1 }"#
         let head = try parse(original)
-        let rewritten = String(decoding: head.upstreamBody(model: "openai.gpt-5-v1:0", includeUsage: true), as: UTF8.self)
-        #expect(rewritten == original.replacingOccurrences(of: #""model":"gpt-5""#, with: #""model":"openai.gpt-5-v1:0""#))
+        let rewritten = String(
+            decoding: head.upstreamBody(model: "openai.gpt-5-v1:0", includeUsage: true),
+            as: UTF8.self
+        )
+        #expect(
+            rewritten == original.replacingOccurrences(of: #""model":"gpt-5""#, with: #""model":"openai.gpt-5-v1:0""#)
+        )
     }
 
     @Test func asksUpstreamForUsageWhenTheClientStreamsWithoutIt() throws {
@@ -33,7 +41,9 @@ import Testing
     }
 
     @Test func overridesAnExplicitIncludeUsageFalse() throws {
-        let head = try parse(#"{"stream_options":{"include_usage":false},"model":"m","messages":[{"role":"user","content":"x"}],"stream":true}"#)
+        let head = try parse(
+            #"{"stream_options":{"include_usage":false},"model":"m","messages":[{"role":"user","content":"x"}],"stream":true}"#
+        )
         #expect(!head.clientWantsUsage)
         let body = try object(head.upstreamBody(model: "t", includeUsage: true))
         #expect((body["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
@@ -71,7 +81,9 @@ import Testing
     }
 
     @Test func rejectsPathologicalNesting() {
-        let deep = #"{"model":"m","messages":["# + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "]}"
+        let deep =
+            #"{"model":"m","messages":["# + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)
+            + "]}"
         #expect(throws: GatewayError.self) { try parse(deep) }
     }
 

@@ -26,7 +26,9 @@ import Testing
           - {key: "${ACME_KEY}", tenant: acme}
         """
 
-    static let environment = ["ADMIN_KEY": "admin-secret", "AZURE_KEY": "azure-secret-value", "ACME_KEY": "sk-acme-secret"]
+    static let environment = [
+        "ADMIN_KEY": "admin-secret", "AZURE_KEY": "azure-secret-value", "ACME_KEY": "sk-acme-secret",
+    ]
 
     @Test func parsesEveryFieldOfTheDesignSketch() throws {
         let config = try GatewayConfig.load(yaml: Self.valid, environment: Self.environment)
@@ -63,13 +65,17 @@ import Testing
     @Test func aMissingVariableIsAnErrorNamingIt() {
         var environment = Self.environment
         environment["AZURE_KEY"] = nil
-        let error = #expect(throws: ConfigError.self) { try GatewayConfig.load(yaml: Self.valid, environment: environment) }
+        let error = #expect(throws: ConfigError.self) {
+            try GatewayConfig.load(yaml: Self.valid, environment: environment)
+        }
         #expect(error?.description == "providers.azure-east.api_key: environment variable AZURE_KEY is not set")
     }
 
     @Test func anUnknownProviderIsReportedWithItsPath() {
         let yaml = Self.valid.replacingOccurrences(of: "{provider: bedrock-west", with: "{provider: bedrock-wst")
-        let error = #expect(throws: ConfigError.self) { try GatewayConfig.load(yaml: yaml, environment: Self.environment) }
+        let error = #expect(throws: ConfigError.self) {
+            try GatewayConfig.load(yaml: yaml, environment: Self.environment)
+        }
         #expect(error?.description == #"models.gpt-5.deployments[1].provider: unknown provider "bedrock-wst""#)
     }
 
@@ -79,7 +85,9 @@ import Testing
             .replacingOccurrences(of: "retries: 1", with: "retries: many")
             .replacingOccurrences(of: "strategy: priority", with: "strategy: fastest")
             .replacingOccurrences(of: "cloud: azure,", with: "cloud: azure, colour: blue,")
-        let error = #expect(throws: ConfigError.self) { try GatewayConfig.load(yaml: yaml, environment: Self.environment) }
+        let error = #expect(throws: ConfigError.self) {
+            try GatewayConfig.load(yaml: yaml, environment: Self.environment)
+        }
         let text = error?.description ?? ""
         #expect(text.contains(#"keys[0].tenant: unknown tenant "acne""#))
         #expect(text.contains(#"routing.retries: expected a whole number in 0...10, got "many""#))
@@ -105,8 +113,12 @@ import Testing
 
     @Test func unsupportedProviderTypesAreRejectedWithTheSupportedList() {
         let yaml = Self.valid.replacingOccurrences(of: "{type: openai, cloud: aws", with: "{type: bedrock, cloud: aws")
-        let error = #expect(throws: ConfigError.self) { try GatewayConfig.load(yaml: yaml, environment: Self.environment) }
-        #expect(error?.description == #"providers.bedrock-west.type: unknown provider type "bedrock" (supported: openai)"#)
+        let error = #expect(throws: ConfigError.self) {
+            try GatewayConfig.load(yaml: yaml, environment: Self.environment)
+        }
+        #expect(
+            error?.description == #"providers.bedrock-west.type: unknown provider type "bedrock" (supported: openai)"#
+        )
     }
 
     @Test(arguments: [
@@ -134,7 +146,9 @@ import Testing
 @Suite struct ConfigFlowMappingTests {
     @Test func anUnquotedVariableInAFlowMappingGetsAHint() {
         let yaml = "providers:\n  p: {type: openai, cloud: x, api_key: ${KEY}}\nmodels: {}\n"
-        let error = #expect(throws: ConfigError.self) { try GatewayConfig.load(yaml: yaml, environment: ["KEY": "sk-secret"]) }
+        let error = #expect(throws: ConfigError.self) {
+            try GatewayConfig.load(yaml: yaml, environment: ["KEY": "sk-secret"])
+        }
         #expect(error?.description.contains(#"write "${VAR}" in quotes"#) == true)
         #expect(error?.description.contains("sk-secret") == false)
     }

@@ -15,7 +15,10 @@ import Testing
     }
 
     @Test func amountIsExactForTheDemoPrices() throws {
-        let price = PriceSheet(input: try #require(TokenPrice(usdPerMillion: "1.50")), output: try #require(TokenPrice(usdPerMillion: "12.00")))
+        let price = PriceSheet(
+            input: try #require(TokenPrice(usdPerMillion: "1.50")),
+            output: try #require(TokenPrice(usdPerMillion: "12.00"))
+        )
         // 6 × 1.5 USD/M = 9,000 nano-USD; 16 × 12 USD/M = 192,000 nano-USD.
         #expect(price.amount(for: TokenUsage(promptTokens: 6, completionTokens: 16)) == USDNanos(201_000))
     }
@@ -26,7 +29,10 @@ import Testing
         #expect(half.amount(for: TokenUsage(promptTokens: 1)) == USDNanos(0))  // 0.5 → 0 (even)
         #expect(half.amount(for: TokenUsage(promptTokens: 3)) == USDNanos(2))  // 1.5 → 2 (even)
         #expect(half.amount(for: TokenUsage(promptTokens: 5)) == USDNanos(2))  // 2.5 → 2 (even)
-        let third = PriceSheet(input: TokenPrice(nanosPerMillion: 333_333), output: TokenPrice(nanosPerMillion: 333_333))
+        let third = PriceSheet(
+            input: TokenPrice(nanosPerMillion: 333_333),
+            output: TokenPrice(nanosPerMillion: 333_333)
+        )
         // Summed before rounding: (1 + 1) × 0.333333 = 0.666666 → 1, not 0 + 0.
         #expect(third.amount(for: TokenUsage(promptTokens: 1, completionTokens: 1)) == USDNanos(1))
     }
@@ -42,7 +48,10 @@ import Testing
     }
 
     @Test func hugeVolumesDoNotOverflow() {
-        let price = PriceSheet(input: TokenPrice(nanosPerMillion: 999_000_000_000), output: TokenPrice(nanosPerMillion: 999_000_000_000))
+        let price = PriceSheet(
+            input: TokenPrice(nanosPerMillion: 999_000_000_000),
+            output: TokenPrice(nanosPerMillion: 999_000_000_000)
+        )
         let amount = price.amount(for: TokenUsage(promptTokens: 100_000_000, completionTokens: 100_000_000))
         #expect(amount == USDNanos(199_800_000_000_000))
     }

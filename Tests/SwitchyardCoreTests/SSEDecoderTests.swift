@@ -64,14 +64,19 @@ import Testing
 
     @Test func usageOnAContentChunkIsKeptForTheClient() {
         let info = OpenAIUsage.inspectChunk(
-            Array(#"{"choices":[{"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":1}}}"#.utf8)
+            Array(
+                #"{"choices":[{"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":1}}}"#
+                    .utf8
+            )
         )
         #expect(info.usage == TokenUsage(promptTokens: 1, completionTokens: 1, cachedTokens: 1))
         #expect(!info.isUsageOnly)
     }
 
     @Test func completeResponsesYieldTheirUsage() {
-        let body = Array(#"{"id":"x","choices":[],"usage":{"prompt_tokens":19,"completion_tokens":10,"total_tokens":29}}"#.utf8)
+        let body = Array(
+            #"{"id":"x","choices":[],"usage":{"prompt_tokens":19,"completion_tokens":10,"total_tokens":29}}"#.utf8
+        )
         #expect(OpenAIUsage.fromResponse(body) == TokenUsage(promptTokens: 19, completionTokens: 10))
         #expect(OpenAIUsage.fromResponse(Array(#"{"id":"x"}"#.utf8)) == nil)
     }

@@ -17,7 +17,10 @@ import Testing
     }
 
     @Test(arguments: [
-        (UpstreamError(kind: .status, status: 429, retryAfterSeconds: 7, message: "m"), 429, "rate_limit_exceeded", 7 as Int?),
+        (
+            UpstreamError(kind: .status, status: 429, retryAfterSeconds: 7, message: "m"), 429, "rate_limit_exceeded",
+            7 as Int?
+        ),
         (UpstreamError(kind: .status, status: 503, message: "m"), 503, "upstream_unavailable", 1),
         (UpstreamError(kind: .status, status: 500, message: "m"), 502, "upstream_error", nil),
         (UpstreamError(kind: .status, status: 504, message: "m"), 504, "upstream_timeout", nil),

@@ -22,7 +22,9 @@ import Testing
 
             let upstream = harness.simulators[0].stats
             #expect(upstream.lastAuthorization == "Bearer upstream-key-0")
-            let sent = try #require(upstream.lastRequestBody.flatMap { jsonObject(String(decoding: $0, as: UTF8.self)) })
+            let sent = try #require(
+                upstream.lastRequestBody.flatMap { jsonObject(String(decoding: $0, as: UTF8.self)) }
+            )
             #expect(sent["model"] as? String == "target-sim-0")
             #expect(sent["temperature"] as? Double == 0.3)
             #expect(harness.simulators[1].stats.requests == 0)
@@ -50,10 +52,14 @@ import Testing
             let chunks = payloads.dropLast().compactMap(jsonObject)
             #expect(chunks.count == payloads.count - 1)
             #expect(chunks.allSatisfy { ($0["choices"] as? [Any])?.isEmpty == false })
-            let text = chunks.compactMap { (($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String }.joined()
+            let text = chunks.compactMap {
+                (($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String
+            }.joined()
             #expect(text.hasPrefix("Hello from the simulated cloud."))
 
-            let sent = try #require(harness.simulators[0].stats.lastRequestBody.flatMap { jsonObject(String(decoding: $0, as: UTF8.self)) })
+            let sent = try #require(
+                harness.simulators[0].stats.lastRequestBody.flatMap { jsonObject(String(decoding: $0, as: UTF8.self)) }
+            )
             #expect((sent["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
             let entry = try #require(await harness.ledger.entries(count: 1).first)
             #expect(entry.stream && entry.status == 200)
@@ -90,12 +96,17 @@ import Testing
     }
 
     @Test func aClientThatDisconnectsCancelsTheUpstreamAndIsBilledForWhatItGot() async throws {
-        try await Harness.run(simulators: 1, options: SimulatorOptions(completionTokens: 5000, chunkInterval: .milliseconds(5))) { harness in
+        try await Harness.run(
+            simulators: 1,
+            options: SimulatorOptions(completionTokens: 5000, chunkInterval: .milliseconds(5))
+        ) { harness in
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
             var request = HTTPClientRequest(url: harness.gatewayURL + "/v1/chat/completions")
             request.method = .POST
             request.headers.add(name: "authorization", value: "Bearer \(Harness.clientKey)")
-            request.body = .bytes(ByteBuffer(string: #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"go"}]}"#))
+            request.body = .bytes(
+                ByteBuffer(string: #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"go"}]}"#)
+            )
             let response = try await client.execute(request, timeout: .seconds(30))
             var iterator = response.body.makeAsyncIterator()
             _ = try await iterator.next()

@@ -45,7 +45,10 @@ import Testing
     @Test func aRefusedConnectionFailsOver() async throws {
         let configure = { (urls: [String]) -> GatewayConfig in
             var config = Harness.config(simulatorURLs: urls)
-            config.providers.insert(ProviderConfig(id: "dead", kind: .openAI, cloud: "nowhere", baseURL: "http://127.0.0.1:1/v1"), at: 0)
+            config.providers.insert(
+                ProviderConfig(id: "dead", kind: .openAI, cloud: "nowhere", baseURL: "http://127.0.0.1:1/v1"),
+                at: 0
+            )
             config.models[0].deployments.insert(DeploymentConfig(provider: "dead", target: "x"), at: 0)
             return config
         }
@@ -56,7 +59,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [(429, "rate_limit_exceeded", "rate_limit_error"), (503, "upstream_unavailable", "server_error"), (500, "upstream_error", "server_error")])
+    @Test(arguments: [
+        (429, "rate_limit_exceeded", "rate_limit_error"), (503, "upstream_unavailable", "server_error"),
+        (500, "upstream_error", "server_error"),
+    ])
     func whenEveryDeploymentFailsTheClientGetsTheLastStatusClass(status: Int, code: String, type: String) async throws {
         try await Harness.run(simulators: 2) { harness in
             for simulator in harness.simulators { simulator.enqueue([.status(status, retryAfterSeconds: 2)]) }
@@ -125,7 +131,10 @@ import Testing
 
     @Test func badBodiesAre400AndReachNoUpstream() async throws {
         try await Harness.run(simulators: 1) { harness in
-            for body in ["{not json", #"{"model":"gpt-5"}"#, #"{"messages":[{"role":"user","content":"x"}]}"#, #"{"model":"gpt-5","messages":[]}"#] {
+            for body in [
+                "{not json", #"{"model":"gpt-5"}"#, #"{"messages":[{"role":"user","content":"x"}]}"#,
+                #"{"model":"gpt-5","messages":[]}"#,
+            ] {
                 let answer = try await harness.request(body: body)
                 #expect(answer.status == 400, "\(body)")
                 #expect(answer.json?["error"] != nil)
@@ -136,7 +145,9 @@ import Testing
 
     @Test func unknownModelsAre404() async throws {
         try await Harness.run(simulators: 1) { harness in
-            let answer = try await harness.request(body: #"{"model":"gpt-9","messages":[{"role":"user","content":"x"}]}"#)
+            let answer = try await harness.request(
+                body: #"{"model":"gpt-9","messages":[{"role":"user","content":"x"}]}"#
+            )
             #expect(answer.status == 404 && answer.errorCode == "model_not_found")
         }
     }
@@ -144,7 +155,9 @@ import Testing
     @Test func bodiesOverTheLimitAre413() async throws {
         let configure = { urls in Harness.config(simulatorURLs: urls, maxBody: 1024) }
         try await Harness.run(simulators: 1, configure: configure) { harness in
-            let big = #"{"model":"gpt-5","messages":[{"role":"user","content":""# + String(repeating: "x", count: 4096) + #""}]}"#
+            let big =
+                #"{"model":"gpt-5","messages":[{"role":"user","content":""# + String(repeating: "x", count: 4096)
+                + #""}]}"#
             let answer = try await harness.request(body: big)
             #expect(answer.status == 413)
             #expect(answer.json?["error"] != nil)

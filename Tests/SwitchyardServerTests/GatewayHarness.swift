@@ -5,11 +5,11 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
-import Synchronization
 import SwitchyardCore
 import SwitchyardServer
 import SwitchyardSimulator
 import SwitchyardStore
+import Synchronization
 
 /// Collects ledger entries and lets a test wait for them (entries of streams are recorded
 /// after the last byte went out, so a test must wait rather than look right away).
@@ -55,7 +55,11 @@ struct Harness {
     static let clientKey = "sk-test-client"
 
     /// Simulator `i` is provider `sim-i` on cloud `cloud-i`, region `region-i`, with key `upstream-key-i`.
-    static func config(simulatorURLs: [String], firstByteTimeout: Duration = .seconds(5), maxBody: Int = 10 << 20) -> GatewayConfig {
+    static func config(
+        simulatorURLs: [String],
+        firstByteTimeout: Duration = .seconds(5),
+        maxBody: Int = 10 << 20
+    ) -> GatewayConfig {
         let providers = simulatorURLs.enumerated().map { index, url in
             ProviderConfig(
                 id: "sim-\(index)",
@@ -66,8 +70,14 @@ struct Harness {
                 apiKey: Secret("upstream-key-\(index)")
             )
         }
-        let price = PriceSheet(input: TokenPrice(nanosPerMillion: 1_500_000_000), output: TokenPrice(nanosPerMillion: 12_000_000_000))
-        let cost = PriceSheet(input: TokenPrice(nanosPerMillion: 1_250_000_000), output: TokenPrice(nanosPerMillion: 10_000_000_000))
+        let price = PriceSheet(
+            input: TokenPrice(nanosPerMillion: 1_500_000_000),
+            output: TokenPrice(nanosPerMillion: 12_000_000_000)
+        )
+        let cost = PriceSheet(
+            input: TokenPrice(nanosPerMillion: 1_250_000_000),
+            output: TokenPrice(nanosPerMillion: 10_000_000_000)
+        )
         return GatewayConfig(
             listen: ListenAddress(host: "127.0.0.1", port: 0),
             maxRequestBodyBytes: maxBody,
@@ -77,7 +87,9 @@ struct Harness {
                     name: "gpt-5",
                     publisher: "openai",
                     price: price,
-                    deployments: providers.map { DeploymentConfig(provider: $0.id, target: "target-\($0.id)", cost: cost) }
+                    deployments: providers.map {
+                        DeploymentConfig(provider: $0.id, target: "target-\($0.id)", cost: cost)
+                    }
                 )
             ],
             routing: RoutingConfig(retries: 3, connectTimeout: .seconds(1), firstByteTimeout: firstByteTimeout),
@@ -181,7 +193,8 @@ struct Harness {
         return Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
     }
 
-    func chat(stream: Bool = false, includeUsage: Bool = false, headers: [(String, String)] = []) async throws -> Answer {
+    func chat(stream: Bool = false, includeUsage: Bool = false, headers: [(String, String)] = []) async throws -> Answer
+    {
         var body = #"{"model":"gpt-5","messages":[{"role":"user","content":"Hello there"}],"temperature":0.3"#
         if stream { body += #","stream":true"# }
         if includeUsage { body += #","stream_options":{"include_usage":true}"# }

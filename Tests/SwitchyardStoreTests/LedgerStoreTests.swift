@@ -1,9 +1,9 @@
-import Synchronization
 import Foundation
 import Logging
 import ServiceLifecycle
 import SwitchyardCore
 import SwitchyardStore
+import Synchronization
 import Testing
 
 func sampleEntry(_ id: String, tokens: Int = 16) -> LedgerEntry {
@@ -31,7 +31,9 @@ func sampleEntry(_ id: String, tokens: Int = 16) -> LedgerEntry {
 }
 
 func temporaryDatabasePath() throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-store-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "switchyard-store-\(UUID().uuidString)"
+    )
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory.appendingPathComponent("ledger.db").path
 }

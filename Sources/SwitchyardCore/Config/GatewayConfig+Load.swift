@@ -14,7 +14,8 @@ extension GatewayConfig {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
             var message = "not valid YAML: \(Self.describe(error))"
-            if let line = Self.line(of: error), let text = yaml.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(line - 1).first,
+            if let line = Self.line(of: error),
+                let text = yaml.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(line - 1).first,
                 text.contains("${") && text.contains("{")
             {
                 message += #" (inside {…} write "${VAR}" in quotes, e.g. api_key: "${OPENAI_API_KEY}")"#
@@ -31,7 +32,8 @@ extension GatewayConfig {
     /// Reads and validates the configuration file at `path`.
     /// - Throws: ``ConfigError``.
     public static func load(path: String, environment: [String: String]) throws -> GatewayConfig {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ConfigError(issues: [ConfigIssue(path: "", message: "cannot read configuration file \(path)")])
         }
         return try Self.load(yaml: text, environment: environment)
@@ -62,7 +64,9 @@ private struct ConfigReader {
 
     init(environment: [String: String]) { self.environment = environment }
 
-    mutating func fail(_ path: String, _ message: String) { self.issues.append(ConfigIssue(path: path, message: message)) }
+    mutating func fail(_ path: String, _ message: String) {
+        self.issues.append(ConfigIssue(path: path, message: message))
+    }
 
     // MARK: primitives
 
@@ -219,14 +223,19 @@ private struct ConfigReader {
 
     mutating func readGateway(_ root: Node) -> GatewayConfig? {
         let allowed: Set = [
-            "listen", "store", "admin_key", "max_request_body", "providers", "models", "routing", "agreements", "tenants",
+            "listen", "store", "admin_key", "max_request_body", "providers", "models", "routing", "agreements",
+            "tenants",
             "keys",
         ]
         guard let fields = self.fields(root, "", allowed: allowed) else { return nil }
 
         var listen = ListenAddress(host: "127.0.0.1", port: 8080)
         if let text = self.string(fields["listen"], "listen") {
-            if let parsed = ListenAddress(parsing: text) { listen = parsed } else { self.fail("listen", "expected host:port, got \"\(text)\"") }
+            if let parsed = ListenAddress(parsing: text) {
+                listen = parsed
+            } else {
+                self.fail("listen", "expected host:port, got \"\(text)\"")
+            }
         }
         var store = StoreLocation.sqlite(path: "switchyard.db")
         if let text = self.string(fields["store"], "store") {
@@ -245,7 +254,9 @@ private struct ConfigReader {
         let adminKey = self.string(fields["admin_key"], "admin_key").map(Secret.init)
         var maxBody = 10 << 20
         if let text = self.string(fields["max_request_body"], "max_request_body") {
-            if let bytes = ByteSizeText.parse(text), bytes > 0 { maxBody = bytes } else {
+            if let bytes = ByteSizeText.parse(text), bytes > 0 {
+                maxBody = bytes
+            } else {
                 self.fail("max_request_body", "expected a size such as 10MiB, 512KiB or 1048576, got \"\(text)\"")
             }
         }
@@ -276,7 +287,8 @@ private struct ConfigReader {
         var result: [ProviderConfig] = []
         for (id, entry) in self.entries(node, "providers") {
             let path = "providers.\(id)"
-            guard let fields = self.fields(entry, path, allowed: ["type", "cloud", "region", "base_url", "api_key"]) else { continue }
+            guard let fields = self.fields(entry, path, allowed: ["type", "cloud", "region", "base_url", "api_key"])
+            else { continue }
             let kindText = self.requiredString(fields["type"], path + ".type")
             let kind = kindText.map { ProviderKind(rawValue: $0) }
             if let kind, !ProviderKind.supported.contains(kind) {
@@ -299,7 +311,9 @@ private struct ConfigReader {
             }
             let apiKey = self.string(fields["api_key"], path + ".api_key").map(Secret.init)
             guard let kind, let cloud, let baseURL else { continue }
-            result.append(ProviderConfig(id: id, kind: kind, cloud: cloud, region: region, baseURL: baseURL, apiKey: apiKey))
+            result.append(
+                ProviderConfig(id: id, kind: kind, cloud: cloud, region: region, baseURL: baseURL, apiKey: apiKey)
+            )
         }
         return result
     }
@@ -322,21 +336,32 @@ private struct ConfigReader {
             if let list = fields["deployments"]?.sequence {
                 for (index, item) in list.enumerated() {
                     let itemPath = "\(path).deployments[\(index)]"
-                    guard let itemFields = self.fields(item, itemPath, allowed: ["provider", "target", "cost"]) else { continue }
+                    guard let itemFields = self.fields(item, itemPath, allowed: ["provider", "target", "cost"]) else {
+                        continue
+                    }
                     let provider = self.requiredString(itemFields["provider"], itemPath + ".provider")
                     if let provider, !providers.contains(provider) {
                         self.fail(itemPath + ".provider", "unknown provider \"\(provider)\"")
                     }
                     let target = self.string(itemFields["target"], itemPath + ".target") ?? name
                     let cost = self.price(itemFields["cost"], itemPath + ".cost") ?? .zero
-                    if let provider { deployments.append(DeploymentConfig(provider: provider, target: target, cost: cost)) }
+                    if let provider {
+                        deployments.append(DeploymentConfig(provider: provider, target: target, cost: cost))
+                    }
                 }
                 if list.count == 0 { self.fail(path + ".deployments", "needs at least one deployment") }
             } else {
                 self.fail(path + ".deployments", fields["deployments"] == nil ? "is required" : "expected a list")
             }
             result.append(
-                ModelConfig(name: name, publisher: publisher, product: product, launched: launched, price: price, deployments: deployments)
+                ModelConfig(
+                    name: name,
+                    publisher: publisher,
+                    product: product,
+                    launched: launched,
+                    price: price,
+                    deployments: deployments
+                )
             )
         }
         return result
@@ -344,16 +369,26 @@ private struct ConfigReader {
 
     mutating func readRouting(_ node: Node) -> RoutingConfig {
         var routing = RoutingConfig()
-        guard let fields = self.fields(node, "routing", allowed: ["strategy", "retries", "timeouts"]) else { return routing }
+        guard let fields = self.fields(node, "routing", allowed: ["strategy", "retries", "timeouts"]) else {
+            return routing
+        }
         if let strategy = self.string(fields["strategy"], "routing.strategy") {
-            if strategy == "priority" { routing.strategy = strategy } else {
+            if strategy == "priority" {
+                routing.strategy = strategy
+            } else {
                 self.fail("routing.strategy", "unknown strategy \"\(strategy)\" (supported: priority)")
             }
         }
         if let retries = self.int(fields["retries"], "routing.retries", range: 0...10) { routing.retries = retries }
-        if let timeouts = fields["timeouts"], let timeoutFields = self.fields(timeouts, "routing.timeouts", allowed: ["connect", "first_byte"]) {
-            if let value = self.duration(timeoutFields["connect"], "routing.timeouts.connect") { routing.connectTimeout = value }
-            if let value = self.duration(timeoutFields["first_byte"], "routing.timeouts.first_byte") { routing.firstByteTimeout = value }
+        if let timeouts = fields["timeouts"],
+            let timeoutFields = self.fields(timeouts, "routing.timeouts", allowed: ["connect", "first_byte"])
+        {
+            if let value = self.duration(timeoutFields["connect"], "routing.timeouts.connect") {
+                routing.connectTimeout = value
+            }
+            if let value = self.duration(timeoutFields["first_byte"], "routing.timeouts.first_byte") {
+                routing.firstByteTimeout = value
+            }
         }
         return routing
     }
@@ -362,14 +397,20 @@ private struct ConfigReader {
         var result: [TenantConfig] = []
         for (id, entry) in self.entries(node, "tenants") {
             let path = "tenants.\(id)"
-            guard let fields = self.fields(entry, path, allowed: ["clouds", "regions", "budget", "rpm"]) else { continue }
+            guard let fields = self.fields(entry, path, allowed: ["clouds", "regions", "budget", "rpm"]) else {
+                continue
+            }
             var tenant = TenantConfig(id: id)
             tenant.clouds = self.stringList(fields["clouds"], path + ".clouds")
             tenant.regions = self.stringList(fields["regions"], path + ".regions")
             tenant.requestsPerMinute = self.int(fields["rpm"], path + ".rpm", range: 1...10_000_000)
-            if let budget = fields["budget"], let budgetFields = self.fields(budget, path + ".budget", allowed: ["usd", "per"]) {
+            if let budget = fields["budget"],
+                let budgetFields = self.fields(budget, path + ".budget", allowed: ["usd", "per"])
+            {
                 if let text = self.string(budgetFields["usd"], path + ".budget.usd") {
-                    if let price = TokenPrice(usdPerMillion: text) { tenant.budgetPerMonth = USDNanos(price.nanosPerMillion) } else {
+                    if let price = TokenPrice(usdPerMillion: text) {
+                        tenant.budgetPerMonth = USDNanos(price.nanosPerMillion)
+                    } else {
                         self.fail(path + ".budget.usd", "expected a USD amount, got \"\(text)\"")
                     }
                 }

@@ -76,7 +76,9 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    public var description: String { self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)" }
+    public var description: String {
+        self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)"
+    }
 }
 
 /// Where ledger entries are stored.
@@ -119,7 +121,14 @@ public struct ProviderConfig: Sendable, Hashable {
     public var apiKey: Secret?
 
     /// Creates a provider.
-    public init(id: String, kind: ProviderKind, cloud: String, region: String? = nil, baseURL: String, apiKey: Secret? = nil) {
+    public init(
+        id: String,
+        kind: ProviderKind,
+        cloud: String,
+        region: String? = nil,
+        baseURL: String,
+        apiKey: Secret? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.cloud = cloud
@@ -191,7 +200,12 @@ public struct RoutingConfig: Sendable, Hashable {
     public var firstByteTimeout: Duration
 
     /// Creates routing settings.
-    public init(strategy: String = "priority", retries: Int = 2, connectTimeout: Duration = .seconds(2), firstByteTimeout: Duration = .seconds(60)) {
+    public init(
+        strategy: String = "priority",
+        retries: Int = 2,
+        connectTimeout: Duration = .seconds(2),
+        firstByteTimeout: Duration = .seconds(60)
+    ) {
         self.strategy = strategy
         self.retries = retries
         self.connectTimeout = connectTimeout
@@ -213,7 +227,13 @@ public struct TenantConfig: Sendable, Hashable {
     public var requestsPerMinute: Int?
 
     /// Creates a tenant.
-    public init(id: String, clouds: [String] = [], regions: [String] = [], budgetPerMonth: USDNanos? = nil, requestsPerMinute: Int? = nil) {
+    public init(
+        id: String,
+        clouds: [String] = [],
+        regions: [String] = [],
+        budgetPerMonth: USDNanos? = nil,
+        requestsPerMinute: Int? = nil
+    ) {
         self.id = id
         self.clouds = clouds
         self.regions = regions

@@ -60,12 +60,17 @@ public struct RoutePlanner: Sendable {
             if candidates.isEmpty {
                 throw GatewayError(
                     code: .modelNotAvailable,
-                    message: "The model '\(name)' has no deployment on the clouds and regions tenant '\(tenantID)' may use.",
+                    message:
+                        "The model '\(name)' has no deployment on the clouds and regions tenant '\(tenantID)' may use.",
                     param: "model"
                 )
             }
         }
-        return RoutePlan(model: entry.model, candidates: candidates, maxAttempts: min(candidates.count, self.retries + 1))
+        return RoutePlan(
+            model: entry.model,
+            candidates: candidates,
+            maxAttempts: min(candidates.count, self.retries + 1)
+        )
     }
 
     /// Model names the tenant can use, in catalog order.

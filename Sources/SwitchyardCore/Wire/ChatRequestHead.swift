@@ -55,19 +55,28 @@ public struct ChatRequestHead: Sendable {
                 switch member.kind {
                 case .bool(let value): stream = value
                 case .null: stream = false
-                default: throw GatewayError(code: .invalidRequest, message: "'stream' must be a boolean.", param: "stream")
+                default:
+                    throw GatewayError(code: .invalidRequest, message: "'stream' must be a boolean.", param: "stream")
                 }
             case "stream_options":
                 switch member.kind {
                 case .object(let includeUsage): wantsUsage = includeUsage ?? false
                 case .null: break
                 default:
-                    throw GatewayError(code: .invalidRequest, message: "'stream_options' must be an object.", param: "stream_options")
+                    throw GatewayError(
+                        code: .invalidRequest,
+                        message: "'stream_options' must be an object.",
+                        param: "stream_options"
+                    )
                 }
                 streamOptionsValue = member.value
             case "messages":
                 guard case .array(let count) = member.kind else {
-                    throw GatewayError(code: .invalidRequest, message: "'messages' must be an array.", param: "messages")
+                    throw GatewayError(
+                        code: .invalidRequest,
+                        message: "'messages' must be an array.",
+                        param: "messages"
+                    )
                 }
                 messageCount = count
             default: break
@@ -80,7 +89,11 @@ public struct ChatRequestHead: Sendable {
             throw GatewayError(code: .invalidRequest, message: "'messages' is a required property.", param: "messages")
         }
         guard messageCount > 0 else {
-            throw GatewayError(code: .invalidRequest, message: "'messages' must contain at least one message.", param: "messages")
+            throw GatewayError(
+                code: .invalidRequest,
+                message: "'messages' must contain at least one message.",
+                param: "messages"
+            )
         }
         return ChatRequestHead(
             body: body,
@@ -155,7 +168,9 @@ struct JSONScanner {
         self.skipWhitespace()
         guard self.peek() == UInt8(ascii: "{") else { throw self.failure("expected a JSON object") }
         var members: [Member] = []
-        let closing = try self.object(depth: 0) { key, range, kind in members.append(Member(key: key, value: range, kind: kind)) }
+        let closing = try self.object(depth: 0) { key, range, kind in
+            members.append(Member(key: key, value: range, kind: kind))
+        }
         self.skipWhitespace()
         guard self.index == self.bytes.count else { throw self.failure("unexpected data after the JSON object") }
         return (members, closing)

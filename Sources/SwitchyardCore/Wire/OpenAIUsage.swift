@@ -21,7 +21,8 @@ public enum OpenAIUsage {
 
     /// The usage of a complete (non-stream) response body, if it has one.
     public static func fromResponse(_ body: some Collection<UInt8>) -> TokenUsage? {
-        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)), let usage = envelope.usage else {
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)), let usage = envelope.usage
+        else {
             return nil
         }
         return Self.convert(usage)
@@ -42,7 +43,8 @@ public enum OpenAIUsage {
     public static func inspectChunk(_ data: [UInt8]) -> ChunkInfo {
         if data.elementsEqual("[DONE]".utf8) { return ChunkInfo(isDone: true, usage: nil, isUsageOnly: false) }
         guard Self.hasUsageObject(data) else { return ChunkInfo(isDone: false, usage: nil, isUsageOnly: false) }
-        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(data)), let usage = envelope.usage else {
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(data)), let usage = envelope.usage
+        else {
             return ChunkInfo(isDone: false, usage: nil, isUsageOnly: false)
         }
         return ChunkInfo(isDone: false, usage: Self.convert(usage), isUsageOnly: (envelope.choices ?? []).isEmpty)

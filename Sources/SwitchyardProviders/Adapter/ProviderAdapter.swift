@@ -80,7 +80,10 @@ public protocol ProviderAdapter: Sendable {
     /// Sends one attempt. Returns only once the upstream has committed to an answer: for streams,
     /// after the first event, so that any earlier failure can still fail over.
     /// - Throws: ``UpstreamError``.
-    func chatCompletion(_ request: UpstreamChatRequest, logger: Logger) async throws(UpstreamError) -> UpstreamChatResponse
+    func chatCompletion(
+        _ request: UpstreamChatRequest,
+        logger: Logger
+    ) async throws(UpstreamError) -> UpstreamChatResponse
 }
 
 /// The adapters of every configured provider.

@@ -31,7 +31,13 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
     public var clientErrorBody: [UInt8]?
 
     /// Creates an error.
-    public init(kind: Kind, status: Int? = nil, retryAfterSeconds: Int? = nil, message: String, clientErrorBody: [UInt8]? = nil) {
+    public init(
+        kind: Kind,
+        status: Int? = nil,
+        retryAfterSeconds: Int? = nil,
+        message: String,
+        clientErrorBody: [UInt8]? = nil
+    ) {
         self.kind = kind
         self.status = status
         self.retryAfterSeconds = retryAfterSeconds

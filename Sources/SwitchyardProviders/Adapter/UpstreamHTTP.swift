@@ -27,7 +27,10 @@ enum UpstreamHTTP {
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
-                return UpstreamError(kind: .timeout, message: streaming ? "the upstream stream stalled" : "the upstream did not answer in time")
+                return UpstreamError(
+                    kind: .timeout,
+                    message: streaming ? "the upstream stream stalled" : "the upstream did not answer in time"
+                )
             case .remoteConnectionClosed:
                 return UpstreamError(
                     kind: streaming ? .streamInterrupted : .connectFailed,

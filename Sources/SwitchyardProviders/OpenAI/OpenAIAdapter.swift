@@ -21,21 +21,37 @@ public struct OpenAIAdapter: ProviderAdapter {
     /// The largest complete answer accepted from an upstream.
     static let maxResponseBytes = 64 << 20
 
-    public func chatCompletion(_ request: UpstreamChatRequest, logger: Logger) async throws(UpstreamError) -> UpstreamChatResponse {
+    public func chatCompletion(
+        _ request: UpstreamChatRequest,
+        logger: Logger
+    ) async throws(UpstreamError) -> UpstreamChatResponse {
         var upstreamRequest = HTTPClientRequest(url: self.url)
         upstreamRequest.method = .POST
         upstreamRequest.headers.add(name: "content-type", value: "application/json")
-        upstreamRequest.headers.add(name: "accept", value: request.head.stream ? "text/event-stream" : "application/json")
+        upstreamRequest.headers.add(
+            name: "accept",
+            value: request.head.stream ? "text/event-stream" : "application/json"
+        )
         upstreamRequest.headers.add(name: "x-request-id", value: request.requestID)
-        if let apiKey = self.provider.apiKey { upstreamRequest.headers.add(name: "authorization", value: "Bearer \(apiKey.value)") }
+        if let apiKey = self.provider.apiKey {
+            upstreamRequest.headers.add(name: "authorization", value: "Bearer \(apiKey.value)")
+        }
         let body = request.head.upstreamBody(model: request.candidate.deployment.target, includeUsage: true)
         upstreamRequest.body = .bytes(ByteBuffer(bytes: body))
 
-        let response = try await UpstreamHTTP.execute(upstreamRequest, client: self.httpClient, timeout: request.firstByteTimeout, logger: logger)
+        let response = try await UpstreamHTTP.execute(
+            upstreamRequest,
+            client: self.httpClient,
+            timeout: request.firstByteTimeout,
+            logger: logger
+        )
         guard response.status == .ok else { throw await UpstreamHTTP.statusError(response) }
 
         if request.head.stream {
-            var source = OpenAIStreamSource(upstream: response.body.makeAsyncIterator(), stripUsageChunk: !request.head.clientWantsUsage)
+            var source = OpenAIStreamSource(
+                upstream: response.body.makeAsyncIterator(),
+                stripUsageChunk: !request.head.clientWantsUsage
+            )
             var first: [ChatStreamEvent] = []
             // Wait for the first bytes for the client: until then the request may still fail over.
             while true {
@@ -119,7 +135,10 @@ struct OpenAIStreamSource: ChatStreamSource {
                 // (a broken first event still fails over); later events are passed on unparsed.
                 self.sawEvent = true
                 if !info.isDone && !JSONValidation.isObject(event.data) {
-                    throw UpstreamError(kind: .malformedResponse, message: "the upstream stream began with invalid JSON")
+                    throw UpstreamError(
+                        kind: .malformedResponse,
+                        message: "the upstream stream began with invalid JSON"
+                    )
                 }
             }
             if info.isDone { self.sawDone = true }
