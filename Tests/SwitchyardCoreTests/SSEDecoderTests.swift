@@ -80,4 +80,9 @@ import Testing
         #expect(OpenAIUsage.fromResponse(body) == TokenUsage(promptTokens: 19, completionTokens: 10))
         #expect(OpenAIUsage.fromResponse(Array(#"{"id":"x"}"#.utf8)) == nil)
     }
+
+    @Test func brokenResponsesAreTellable() {
+        #expect(OpenAIUsage.scanResponse(Array(#"{"id":"chatcmpl-broken","choices":[{"#.utf8)) == .invalid)
+        #expect(OpenAIUsage.scanResponse(Array(#"{"id":"x","usage":null}"#.utf8)) == .valid(usage: nil))
+    }
 }

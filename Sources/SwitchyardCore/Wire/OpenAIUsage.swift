@@ -20,12 +20,27 @@ public enum OpenAIUsage {
     }
 
     /// The usage of a complete (non-stream) response body, if it has one.
-    public static func fromResponse(_ body: some Collection<UInt8>) -> TokenUsage? {
-        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)), let usage = envelope.usage
-        else {
-            return nil
-        }
-        return Self.convert(usage)
+    public static func fromResponse(_ body: [UInt8]) -> TokenUsage? {
+        guard case .valid(let usage) = Self.scanResponse(body) else { return nil }
+        return usage
+    }
+
+    /// What a complete response body is: not a JSON object, or an object with or without usage.
+    public enum ResponseScan: Sendable, Hashable {
+        /// Not one well-formed JSON object.
+        case invalid
+        /// A well-formed object, and its usage if it has one.
+        case valid(usage: TokenUsage?)
+    }
+
+    /// Validates a complete response body in one pass and decodes only its `usage` member.
+    public static func scanResponse(_ body: [UInt8]) -> ResponseScan {
+        var scanner = JSONScanner(body)
+        guard let (members, _) = try? scanner.topLevelObject() else { return .invalid }
+        guard let member = members.first(where: { $0.key == "usage" }), case .object = member.kind,
+            let usage = try? JSONDecoder().decode(Usage.self, from: Data(body[member.value]))
+        else { return .valid(usage: nil) }
+        return .valid(usage: Self.convert(usage))
     }
 
     /// What a stream chunk's data says about usage.

@@ -68,11 +68,10 @@ public struct OpenAIAdapter: ProviderAdapter {
         } catch {
             throw UpstreamHTTP.classify(error)
         }
-        let view = Array(bytes.readableBytesView)
-        guard JSONValidation.isObject(view) else {
+        guard case .valid(let usage) = OpenAIUsage.scanResponse(Array(bytes.readableBytesView)) else {
             throw UpstreamError(kind: .malformedResponse, message: "the upstream answered invalid JSON")
         }
-        return .complete(CompleteChatResponse(body: bytes, usage: OpenAIUsage.fromResponse(view)))
+        return .complete(CompleteChatResponse(body: bytes, usage: usage))
     }
 }
 
