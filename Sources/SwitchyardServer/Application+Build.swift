@@ -33,6 +33,7 @@ public func buildApplication(
     let api = router.group("/v1").add(middleware: ClientAuthMiddleware(keys: gateway.keys))
     ChatController(gateway: gateway).addRoutes(to: api)
     ModelsController(gateway: gateway).addRoutes(to: api)
+    AdminController(gateway: gateway).addRoutes(to: router)
 
     let address = listen ?? gateway.config.listen
     return Application(

@@ -37,7 +37,7 @@ struct ChatController: Sendable {
             head = try ChatRequestHead.parse(Array(body.readableBytesView))
             record.entry.model = head.model
             record.entry.stream = head.stream
-            plan = try self.gateway.planner.plan(model: head.model, tenant: identity.tenant)
+            plan = try self.gateway.planner.plan(model: head.model, tenant: identity.tenant, at: record.entry.time)
         } catch let error as GatewayError {
             record.finish(status: error.code.status, errorCode: error.code.rawValue)
             throw error
@@ -219,6 +219,12 @@ struct LedgerRecorder: Sendable {
             entry.usageEstimated = self.estimated
             entry.cost = self.deploymentCost.amount(for: usage)
             entry.charge = self.price.amount(for: usage)
+            entry.revenueShares = self.gateway.planner.contracts.accruals(
+                model: entry.model,
+                cloud: entry.cloud,
+                at: entry.time,
+                charge: entry.charge
+            )
         }
         self.gateway.ledger.record(entry)
     }

@@ -1,3 +1,5 @@
+import SwitchyardCore
+
 /// A failure the simulator plays for one upcoming chat request.
 public enum SimulatedFault: Sendable, Hashable {
     /// Answer this HTTP status with an OpenAI error body, and `retry-after` when given.
@@ -18,19 +20,26 @@ public struct SimulatorOptions: Sendable {
     public var firstByteLatency: Duration
     /// Delay between stream chunks.
     public var chunkInterval: Duration
-    /// When set, requests must carry `Authorization: Bearer <key>` or get 401.
+    /// When set, requests must carry this key the way their dialect does (`Authorization: Bearer`,
+    /// Azure `api-key`, Anthropic `x-api-key`, Gemini `x-goog-api-key`, a Bedrock API key) or get
+    /// the dialect's authentication error.
     public var requiredAPIKey: String?
+    /// When set, Bedrock requests must carry a SigV4 signature by these credentials (service
+    /// `bedrock`), recomputed from the request as received.
+    public var awsCredentials: AWSCredentials?
 
     /// Creates options.
     public init(
         completionTokens: Int = 16,
         firstByteLatency: Duration = .zero,
         chunkInterval: Duration = .zero,
-        requiredAPIKey: String? = nil
+        requiredAPIKey: String? = nil,
+        awsCredentials: AWSCredentials? = nil
     ) {
         self.completionTokens = completionTokens
         self.firstByteLatency = firstByteLatency
         self.chunkInterval = chunkInterval
         self.requiredAPIKey = requiredAPIKey
+        self.awsCredentials = awsCredentials
     }
 }

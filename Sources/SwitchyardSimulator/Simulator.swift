@@ -31,7 +31,62 @@ public enum Simulator {
     ) -> some ApplicationProtocol {
         let router = Router()
         let handler = SimulatorHandler(options: options, state: state)
-        router.post("/v1/chat/completions", use: handler.chatCompletions)
+        router.post("/v1/chat/completions") { request, _ in try await handler.serve(request, dialect: .openAI) }
+        router.post("/openai/v1/chat/completions") { request, _ in
+            // Azure's v1 form and Bedrock's OpenAI-compatible endpoint share this path: the
+            // credential tells them apart.
+            let azure = request.header("api-key") != nil || handler.options.awsCredentials == nil
+            return try await handler.serve(request, dialect: azure ? .azure : .bedrockOpenAI)
+        }
+        router.post("/openai/deployments/:deployment/chat/completions") { request, context in
+            guard request.uri.queryParameters["api-version"] != nil else {
+                return Response.json(
+                    #"{"error":{"code":"404","message":"Resource not found"}}"#,
+                    status: .notFound
+                )
+            }
+            return try await handler.serve(
+                request,
+                dialect: .azure,
+                model: context.parameters.get("deployment") ?? ""
+            )
+        }
+        router.post("/model/:model/converse") { request, context in
+            try await handler.serve(
+                request,
+                dialect: .bedrock(stream: false),
+                model: context.parameters.get("model") ?? ""
+            )
+        }
+        router.post("/model/:model/converse-stream") { request, context in
+            try await handler.serve(
+                request,
+                dialect: .bedrock(stream: true),
+                model: context.parameters.get("model") ?? ""
+            )
+        }
+        router.post("/v1/messages") { request, _ in try await handler.serve(request, dialect: .anthropic) }
+        router.post("/v1beta/models/:action") { request, context in
+            let action = context.parameters.get("action") ?? ""
+            guard let colon = action.lastIndex(of: ":") else {
+                return Response.json(
+                    #"{"error":{"code":404,"message":"Not found","status":"NOT_FOUND"}}"#,
+                    status: .notFound
+                )
+            }
+            let method = action[action.index(after: colon)...]
+            guard method == "generateContent" || method == "streamGenerateContent" else {
+                return Response.json(
+                    #"{"error":{"code":404,"message":"Unknown method","status":"NOT_FOUND"}}"#,
+                    status: .notFound
+                )
+            }
+            return try await handler.serve(
+                request,
+                dialect: .gemini(stream: method == "streamGenerateContent"),
+                model: String(action[..<colon])
+            )
+        }
         router.get("/v1/models") { _, _ in
             Response.json(
                 #"{"object":"list","data":[{"id":"sim-model","object":"model","created":1700000000,"owned_by":"simulator"}]}"#
@@ -67,144 +122,6 @@ struct SimulatorHandler: Sendable {
     static let words = [
         "Hello", " from", " the", " simulated", " cloud", ".", " Every", " word", " is", " one", " token", "!",
     ]
-
-    @Sendable func chatCompletions(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let fault = self.state.takeFault()
-        if case .hang(let maxSeconds) = fault {
-            // Hold the request until the caller gives up: cancelled when its connection closes.
-            do {
-                return try await request.body.consumeWithCancellationOnInboundClose { body in
-                    _ = try await body.collect(upTo: 16 << 20)
-                    try await Task.sleep(for: .seconds(maxSeconds))
-                    return Response.json(
-                        Self.errorBody("simulated hang ended", type: "server_error", code: nil),
-                        status: .gatewayTimeout
-                    )
-                }
-            } catch {
-                self.state.recordCancellation()
-                throw error
-            }
-        }
-        let body = Array(try await request.body.collect(upTo: 16 << 20).readableBytesView)
-        self.state.recordRequest(body: body, authorization: request.headers[.authorization])
-
-        if let required = self.options.requiredAPIKey, request.headers[.authorization] != "Bearer \(required)" {
-            return Response.json(
-                Self.errorBody("Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key"),
-                status: .unauthorized
-            )
-        }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
-            return Response.json(
-                Self.errorBody(
-                    "We could not parse the JSON body of your request.",
-                    type: "invalid_request_error",
-                    code: nil
-                ),
-                status: .badRequest
-            )
-        }
-        guard let model = object["model"] as? String else {
-            return Response.json(
-                Self.errorBody(
-                    "you must provide a model parameter",
-                    type: "invalid_request_error",
-                    code: nil,
-                    param: "model"
-                ),
-                status: .badRequest
-            )
-        }
-        guard let messages = object["messages"] as? [Any], !messages.isEmpty else {
-            return Response.json(
-                Self.errorBody(
-                    "'messages' is a required property",
-                    type: "invalid_request_error",
-                    code: nil,
-                    param: "messages"
-                ),
-                status: .badRequest
-            )
-        }
-        if case .status(let code, let retryAfter) = fault {
-            var headers = HTTPFields()
-            if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-            let (type, errorCode) = Self.errorKind(code)
-            return Response.json(
-                Self.errorBody("Simulated upstream error \(code).", type: type, code: errorCode),
-                status: HTTPResponse.Status(code: code),
-                headers: headers
-            )
-        }
-        if self.options.firstByteLatency > .zero { try await Task.sleep(for: self.options.firstByteLatency) }
-
-        let stream = object["stream"] as? Bool ?? false
-        let includeUsage = ((object["stream_options"] as? [String: Any])?["include_usage"] as? Bool) ?? false
-        let answer = Answer(
-            id: "chatcmpl-sim\(UInt32.random(in: 0...UInt32.max))",
-            created: Int(Date().timeIntervalSince1970),
-            model: model,
-            promptTokens: Self.promptTokens(messages),
-            completionTokens: self.options.completionTokens
-        )
-        if stream {
-            return self.streamResponse(answer, includeUsage: includeUsage, fault: fault)
-        }
-        switch fault {
-        case .malformedJSON:
-            return Response.json(#"{"id":"chatcmpl-broken","object":"chat.completion","choices":[{"#)
-        case .closeMidStream:
-            let full = answer.completionJSON()
-            let half = String(full.prefix(full.count / 2))
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json"
-            headers[.contentLength] = String(full.utf8.count)
-            return Response(
-                status: .ok,
-                headers: headers,
-                body: ResponseBody { writer in
-                    try await writer.write(ByteBuffer(string: half))
-                    throw SimulatedDisconnect()
-                }
-            )
-        default:
-            return Response.json(answer.completionJSON())
-        }
-    }
-
-    private func streamResponse(_ answer: Answer, includeUsage: Bool, fault: SimulatedFault?) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-cache"
-        let interval = self.options.chunkInterval
-        let state = self.state
-        return Response(
-            status: .ok,
-            headers: headers,
-            body: ResponseBody { writer in
-                var events = answer.streamEvents(includeUsage: includeUsage)
-                switch fault {
-                case .malformedJSON:
-                    events = [#"{"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"#, "[DONE]"]
-                case .closeMidStream(let afterChunks):
-                    events = Array(events.prefix(afterChunks))
-                default: break
-                }
-                do {
-                    for (index, event) in events.enumerated() {
-                        if index > 0 && interval > .zero { try await Task.sleep(for: interval) }
-                        try await writer.write(ByteBuffer(string: "data: \(event)\n\n"))
-                    }
-                } catch {
-                    state.recordCancellation()
-                    throw error
-                }
-                if case .closeMidStream = fault { throw SimulatedDisconnect() }
-                try await writer.finish(nil)
-            }
-        )
-    }
 
     @Sendable func scriptFaults(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: 1 << 20)
@@ -284,47 +201,3 @@ struct SimulatorHandler: Sendable {
 }
 
 struct SimulatedDisconnect: Error {}
-
-/// One deterministic answer, rendered as a complete body or as stream events.
-struct Answer {
-    var id: String
-    var created: Int
-    var model: String
-    var promptTokens: Int
-    var completionTokens: Int
-
-    var words: [String] {
-        (0..<self.completionTokens).map { SimulatorHandler.words[$0 % SimulatorHandler.words.count] }
-    }
-
-    var usageJSON: String {
-        #"{"prompt_tokens":\#(self.promptTokens),"completion_tokens":\#(self.completionTokens),"total_tokens":\#(self.promptTokens + self.completionTokens),"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}"#
-    }
-
-    func completionJSON() -> String {
-        let content = JSONText.quoted(self.words.joined())
-        return
-            #"{"id":"\#(self.id)","object":"chat.completion","created":\#(self.created),"model":\#(JSONText.quoted(self.model)),"system_fingerprint":"fp_sim","choices":[{"index":0,"message":{"role":"assistant","content":\#(content),"refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":\#(self.usageJSON)}"#
-    }
-
-    func streamEvents(includeUsage: Bool) -> [String] {
-        let head =
-            #"{"id":"\#(self.id)","object":"chat.completion.chunk","created":\#(self.created),"model":\#(JSONText.quoted(self.model)),"system_fingerprint":"fp_sim","choices":"#
-        let usageNull = includeUsage ? #","usage":null"# : ""
-        var events = [
-            head + #"[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]"#
-                + usageNull + "}"
-        ]
-        for word in self.words {
-            events.append(
-                head
-                    + #"[{"index":0,"delta":{"content":\#(JSONText.quoted(word))},"logprobs":null,"finish_reason":null}]"#
-                    + usageNull + "}"
-            )
-        }
-        events.append(head + #"[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]"# + usageNull + "}")
-        if includeUsage { events.append(head + #"[],"usage":\#(self.usageJSON)}"#) }
-        events.append("[DONE]")
-        return events
-    }
-}

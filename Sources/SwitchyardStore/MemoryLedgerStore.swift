@@ -1,3 +1,4 @@
+import Foundation
 import SwitchyardCore
 import Synchronization
 
@@ -15,6 +16,27 @@ public final class MemoryLedgerStore: LedgerStore {
     }
 
     public func ping() async throws {}
+
+    public func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal] {
+        var totals: [String: RevenueShareTotal] = [:]
+        for entry in self.allEntries() where entry.time >= from && entry.time < until {
+            for share in entry.revenueShares where beneficiary == nil || share.beneficiary == beneficiary {
+                let key = share.beneficiary + "\u{0}" + share.agreementID
+                var total =
+                    totals[key]
+                    ?? RevenueShareTotal(
+                        beneficiary: share.beneficiary,
+                        agreementID: share.agreementID,
+                        entries: 0,
+                        amount: .zero
+                    )
+                total.entries += 1
+                total.amount = total.amount + share.amount
+                totals[key] = total
+            }
+        }
+        return totals.values.sorted { ($0.beneficiary, $0.agreementID) < ($1.beneficiary, $1.agreementID) }
+    }
 
     public func count() async throws -> Int { self.entries.withLock { $0.count } }
 

@@ -53,6 +53,21 @@ public final class SQLiteLedgerStore: LedgerStore {
                     """
             )
         }
+        migrator.registerMigration("v2-revenue-shares") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ledger_revenue_shares (
+                        request_id TEXT NOT NULL REFERENCES ledger_entries (request_id),
+                        beneficiary TEXT NOT NULL,
+                        agreement_id TEXT NOT NULL,
+                        time_ms INTEGER NOT NULL,
+                        amount_nanos INTEGER NOT NULL,
+                        PRIMARY KEY (request_id, beneficiary, agreement_id)
+                    );
+                    CREATE INDEX ledger_revenue_shares_beneficiary_time ON ledger_revenue_shares (beneficiary, time_ms);
+                    """
+            )
+        }
         return migrator
     }
 
@@ -68,15 +83,54 @@ public final class SQLiteLedgerStore: LedgerStore {
                     ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
+            let shares = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO ledger_revenue_shares (request_id, beneficiary, agreement_id, time_ms, amount_nanos)
+                    VALUES (?, ?, ?, ?, ?)
+                    """
+            )
             for entry in entries {
+                let timeMillis = Self.millis(entry.time)
                 let arguments: StatementArguments = [
-                    entry.requestID, Int64((entry.time.timeIntervalSince1970 * 1000).rounded()), entry.tenant,
+                    entry.requestID, timeMillis, entry.tenant,
                     entry.keyID, entry.model, entry.provider, entry.deployment, entry.cloud, entry.region, entry.status,
                     entry.stream, entry.attempts, entry.latencyMillis, entry.timeToFirstByteMillis,
                     entry.usage.promptTokens, entry.usage.completionTokens, entry.usage.cachedTokens,
                     entry.usageEstimated, entry.cost.value, entry.charge.value, entry.errorCode,
                 ]
                 try statement.execute(arguments: arguments)
+                // A duplicate request id inserted nothing above: its shares are already stored too.
+                guard db.changesCount > 0 else { continue }
+                for share in entry.revenueShares {
+                    try shares.execute(arguments: [
+                        entry.requestID, share.beneficiary, share.agreementID, timeMillis, share.amount.value,
+                    ])
+                }
+            }
+        }
+    }
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    public func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal] {
+        try await self.pool.read { db in
+            var sql = """
+                SELECT beneficiary, agreement_id, COUNT(*) AS entries, SUM(amount_nanos) AS amount
+                FROM ledger_revenue_shares WHERE time_ms >= ? AND time_ms < ?
+                """
+            var arguments: StatementArguments = [Self.millis(from), Self.millis(until)]
+            if let beneficiary {
+                sql += " AND beneficiary = ?"
+                arguments += [beneficiary]
+            }
+            sql += " GROUP BY beneficiary, agreement_id ORDER BY beneficiary, agreement_id"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                RevenueShareTotal(
+                    beneficiary: row["beneficiary"],
+                    agreementID: row["agreement_id"],
+                    entries: row["entries"],
+                    amount: USDNanos(row["amount"])
+                )
             }
         }
     }
@@ -92,7 +146,24 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// Every entry, oldest first (tests and small exports).
     public func allEntries() async throws -> [LedgerEntry] {
         try await self.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM ledger_entries ORDER BY time_ms, request_id").map(Self.entry)
+            var shares: [String: [RevenueShareAccrual]] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM ledger_revenue_shares ORDER BY beneficiary, agreement_id"
+            ) {
+                shares[row["request_id"], default: []].append(
+                    RevenueShareAccrual(
+                        beneficiary: row["beneficiary"],
+                        agreementID: row["agreement_id"],
+                        amount: USDNanos(row["amount_nanos"])
+                    )
+                )
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM ledger_entries ORDER BY time_ms, request_id").map { row in
+                var entry = Self.entry(row)
+                entry.revenueShares = shares[entry.requestID] ?? []
+                return entry
+            }
         }
     }
 

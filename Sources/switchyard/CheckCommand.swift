@@ -11,9 +11,36 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The configuration file.")
     var config: String
 
+    @Flag(name: .long, help: "Exit 1 when the contract terms leave a model without deployment or match nothing.")
+    var strict = false
+
     func run() async throws {
         let config = try loadConfig(self.config)
         print(Self.routingTable(config))
+        let warnings = Self.contractWarnings(config)
+        if !warnings.isEmpty {
+            print("\ncontract warnings:")
+            for warning in warnings { print("  \(warning)") }
+            if self.strict { throw ExitCode(1) }
+        }
+    }
+
+    /// Intervals in which a model has no eligible deployment for anyone, and terms that cover nothing.
+    static func contractWarnings(_ config: GatewayConfig) -> [String] {
+        let contracts = RoutePlanner(config: config).contracts
+        var warnings: [String] = []
+        for model in config.models {
+            for gap in contracts.gaps(model: model.name) {
+                let from = gap.from.map(InstantText.format) ?? "the beginning"
+                let until = gap.until.map(InstantText.format) ?? "forever"
+                let why = gap.restrictions.map(\.reason).joined(separator: "; ")
+                warnings.append("\(model.name): no eligible deployment for anyone from \(from) until \(until) (\(why))")
+            }
+        }
+        for term in contracts.unmatchedTerms(models: config.models) {
+            warnings.append("\(term) covers no model (\(term.models))")
+        }
+        return warnings
     }
 
     static func routingTable(_ config: GatewayConfig) -> String {

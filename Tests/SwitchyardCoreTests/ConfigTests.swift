@@ -112,12 +112,13 @@ import Testing
     }
 
     @Test func unsupportedProviderTypesAreRejectedWithTheSupportedList() {
-        let yaml = Self.valid.replacingOccurrences(of: "{type: openai, cloud: aws", with: "{type: bedrock, cloud: aws")
+        let yaml = Self.valid.replacingOccurrences(of: "{type: openai, cloud: aws", with: "{type: vertex, cloud: aws")
         let error = #expect(throws: ConfigError.self) {
             try GatewayConfig.load(yaml: yaml, environment: Self.environment)
         }
         #expect(
-            error?.description == #"providers.bedrock-west.type: unknown provider type "bedrock" (supported: openai)"#
+            error?.description
+                == #"providers.bedrock-west.type: unknown provider type "vertex" (supported: openai, azure-openai, bedrock, anthropic, gemini)"#
         )
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import SwitchyardCore
 import Testing
 
@@ -27,38 +28,42 @@ import Testing
         keys: []
     )
 
+    static let now = Date(timeIntervalSince1970: 1_795_000_000)
     let planner = RoutePlanner(config: Self.config)
 
     @Test func deploymentsComeInConfiguredOrderAndRetriesCapTheAttempts() throws {
-        let plan = try planner.plan(model: "gpt-5", tenant: "any")
+        let plan = try planner.plan(model: "gpt-5", tenant: "any", at: Self.now)
         #expect(plan.candidates.map(\.provider.id) == ["azure-east", "aws-west", "aws-east"])
         #expect(plan.maxAttempts == 2)
     }
 
     @Test func tenantCloudsAndRegionsNarrowThePlan() throws {
         #expect(
-            try planner.plan(model: "gpt-5", tenant: "aws-shop").candidates.map(\.provider.id) == [
+            try planner.plan(model: "gpt-5", tenant: "aws-shop", at: Self.now).candidates.map(\.provider.id) == [
                 "aws-west", "aws-east",
             ]
         )
-        #expect(try planner.plan(model: "gpt-5", tenant: "east").candidates.map(\.provider.id) == ["aws-east"])
+        #expect(
+            try planner.plan(model: "gpt-5", tenant: "east", at: Self.now).candidates.map(\.provider.id) == ["aws-east"]
+        )
     }
 
     @Test func aModelOutsideTheTenantsCloudsIsA403() {
-        let error = #expect(throws: GatewayError.self) { try planner.plan(model: "azure-only", tenant: "aws-shop") }
+        let error = #expect(throws: GatewayError.self) {
+            try planner.plan(model: "azure-only", tenant: "aws-shop", at: Self.now)
+        }
         #expect(error?.code == .modelNotAvailable)
         #expect(error?.code.status == 403)
     }
 
     @Test func anUnknownModelIsA404() {
-        let error = #expect(throws: GatewayError.self) { try planner.plan(model: "gpt-6", tenant: "any") }
+        let error = #expect(throws: GatewayError.self) { try planner.plan(model: "gpt-6", tenant: "any", at: Self.now) }
         #expect(error?.code == .modelNotFound)
     }
 
     @Test func modelListsFollowTheTenant() {
-        let names = Self.config.models.map(\.name)
-        #expect(planner.availableModels(tenant: "any", catalogOrder: names).map(\.name) == ["gpt-5", "azure-only"])
-        #expect(planner.availableModels(tenant: "aws-shop", catalogOrder: names).map(\.name) == ["gpt-5"])
+        #expect(planner.availableModels(tenant: "any", at: Self.now).map(\.name) == ["gpt-5", "azure-only"])
+        #expect(planner.availableModels(tenant: "aws-shop", at: Self.now).map(\.name) == ["gpt-5"])
     }
 
     @Test func keysAreRecognisedOnlyByTheirExactValue() {

@@ -104,6 +104,7 @@ struct Harness {
         options: SimulatorOptions = SimulatorOptions(),
         configure: ([String]) -> GatewayConfig = { Harness.config(simulatorURLs: $0) },
         store: any LedgerStore = MemoryLedgerStore(),
+        clock: any WallClock = SystemWallClock(),
         _ body: (Harness) async throws -> Void
     ) async throws {
         let logger = Logger(label: "test")
@@ -134,7 +135,13 @@ struct Harness {
             let config = configure(urls)
             let ledger = RecordingLedger()
             let upstreamClient = Gateway.makeHTTPClient(for: config, logger: logger)
-            let gateway = Gateway(config: config, httpClient: upstreamClient, ledger: ledger, store: store)
+            let gateway = Gateway(
+                config: config,
+                httpClient: upstreamClient,
+                ledger: ledger,
+                store: store,
+                clock: clock
+            )
             let (gatewayPorts, gatewayPortSink) = AsyncStream.makeStream(of: Int.self)
             let app = buildApplication(gateway: gateway, logger: logger, onServerRunning: { gatewayPortSink.yield($0) })
             let gatewayGroup = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)

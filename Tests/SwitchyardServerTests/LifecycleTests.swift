@@ -44,4 +44,5 @@ struct UnreachableStore: LedgerStore {
     func insert(_ entries: [LedgerEntry]) async throws { throw Down() }
     func ping() async throws { throw Down() }
     func count() async throws -> Int { throw Down() }
+    func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal] { [] }
 }

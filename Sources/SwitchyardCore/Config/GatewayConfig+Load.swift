@@ -269,6 +269,8 @@ private struct ConfigReader {
         let routing = fields["routing"].map { self.readRouting($0) } ?? RoutingConfig()
         let tenants = fields["tenants"].map { self.readTenants($0) } ?? []
         let keys = fields["keys"].map { self.readKeys($0, tenants: Set(tenants.map(\.id))) } ?? []
+        let agreements =
+            fields["agreements"].map { self.readAgreements($0, clouds: Set(providers.map(\.cloud))) } ?? []
 
         return GatewayConfig(
             listen: listen,
@@ -279,7 +281,8 @@ private struct ConfigReader {
             models: models,
             routing: routing,
             tenants: tenants,
-            keys: keys
+            keys: keys,
+            agreements: agreements
         )
     }
 
@@ -287,8 +290,11 @@ private struct ConfigReader {
         var result: [ProviderConfig] = []
         for (id, entry) in self.entries(node, "providers") {
             let path = "providers.\(id)"
-            guard let fields = self.fields(entry, path, allowed: ["type", "cloud", "region", "base_url", "api_key"])
-            else { continue }
+            let allowed: Set = [
+                "type", "cloud", "region", "base_url", "api_key", "api_version", "url_form", "entra_token",
+                "access_key_id", "secret_access_key", "session_token", "api", "default_max_tokens",
+            ]
+            guard let fields = self.fields(entry, path, allowed: allowed) else { continue }
             let kindText = self.requiredString(fields["type"], path + ".type")
             let kind = kindText.map { ProviderKind(rawValue: $0) }
             if let kind, !ProviderKind.supported.contains(kind) {
@@ -300,22 +306,136 @@ private struct ConfigReader {
             let cloud = self.requiredString(fields["cloud"], path + ".cloud")
             let region = self.string(fields["region"], path + ".region")
             var baseURL = self.string(fields["base_url"], path + ".base_url")
-            if baseURL == nil, kind == .openAI { baseURL = "https://api.openai.com/v1" }
+            if baseURL == nil { baseURL = Self.defaultBaseURL(kind: kind, region: region) }
             if let url = baseURL {
                 if !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url)?.host == nil {
                     self.fail(path + ".base_url", "expected an http:// or https:// URL")
                 }
                 while baseURL?.hasSuffix("/") == true { baseURL?.removeLast() }
             } else {
-                self.fail(path + ".base_url", "is required")
+                self.fail(path + ".base_url", kind == .bedrock ? "is required (or set region)" : "is required")
             }
             let apiKey = self.string(fields["api_key"], path + ".api_key").map(Secret.init)
-            guard let kind, let cloud, let baseURL else { continue }
+            let options = self.readProviderOptions(fields, path: path, kind: kind, region: region, apiKey: apiKey)
+            guard let kind, let cloud, let baseURL, let options else { continue }
             result.append(
-                ProviderConfig(id: id, kind: kind, cloud: cloud, region: region, baseURL: baseURL, apiKey: apiKey)
+                ProviderConfig(
+                    id: id,
+                    kind: kind,
+                    cloud: cloud,
+                    region: region,
+                    baseURL: baseURL,
+                    apiKey: apiKey,
+                    options: options
+                )
             )
         }
         return result
+    }
+
+    static func defaultBaseURL(kind: ProviderKind?, region: String?) -> String? {
+        switch kind {
+        case .openAI?: return "https://api.openai.com/v1"
+        case .anthropic?: return "https://api.anthropic.com"
+        case .gemini?: return "https://generativelanguage.googleapis.com/v1beta"
+        case .bedrock?: return region.map { "https://bedrock-runtime.\($0).amazonaws.com" }
+        default: return nil
+        }
+    }
+
+    /// The kind-specific fields; fields that do not apply to the kind are errors, so typos show.
+    mutating func readProviderOptions(
+        _ fields: [String: Node],
+        path: String,
+        kind: ProviderKind?,
+        region: String?,
+        apiKey: Secret?
+    ) -> ProviderOptions? {
+        var options = ProviderOptions()
+        let applies: [String: [ProviderKind]] = [
+            "api_version": [.azureOpenAI, .anthropic], "url_form": [.azureOpenAI], "entra_token": [.azureOpenAI],
+            "access_key_id": [.bedrock], "secret_access_key": [.bedrock], "session_token": [.bedrock],
+            "api": [.bedrock], "default_max_tokens": [.bedrock, .anthropic, .gemini],
+        ]
+        var valid = true
+        for (name, kinds) in applies.sorted(by: { $0.key < $1.key }) where fields[name] != nil {
+            if let kind, !kinds.contains(kind) {
+                self.fail(
+                    "\(path).\(name)",
+                    "does not apply to type \(kind) (only to \(kinds.map(\.rawValue).joined(separator: ", ")))"
+                )
+                valid = false
+            }
+        }
+        options.apiVersion = self.string(fields["api_version"], path + ".api_version")
+        if let text = self.string(fields["url_form"], path + ".url_form") {
+            if let form = ProviderOptions.AzureURLForm(rawValue: text) {
+                options.azureURLForm = form
+            } else {
+                self.fail(path + ".url_form", "expected deployments or v1, got \"\(text)\"")
+                valid = false
+            }
+        }
+        if let text = self.string(fields["api"], path + ".api") {
+            if let api = ProviderOptions.BedrockAPI(rawValue: text) {
+                options.bedrockAPI = api
+            } else {
+                self.fail(path + ".api", "expected converse or openai, got \"\(text)\"")
+                valid = false
+            }
+        }
+        options.defaultMaxTokens = self.int(
+            fields["default_max_tokens"],
+            path + ".default_max_tokens",
+            range: 1...10_000_000
+        )
+        options.bearerToken = self.string(fields["entra_token"], path + ".entra_token").map(Secret.init)
+        switch kind {
+        case .azureOpenAI?:
+            if apiKey != nil && options.bearerToken != nil {
+                self.fail(path + ".entra_token", "set either api_key or entra_token, not both")
+                valid = false
+            } else if apiKey == nil && options.bearerToken == nil {
+                self.fail(path + ".api_key", "is required (or entra_token)")
+                valid = false
+            }
+        case .bedrock?:
+            if region == nil {
+                self.fail(path + ".region", "is required (SigV4 signs for a region)")
+                valid = false
+            }
+            // Credentials: the file, then the standard AWS variables; a Bedrock API key (api_key or
+            // AWS_BEARER_TOKEN_BEDROCK) is sent as a bearer token instead of signing.
+            let accessKey =
+                self.string(fields["access_key_id"], path + ".access_key_id") ?? self.environment["AWS_ACCESS_KEY_ID"]
+            let secretKey =
+                self.string(fields["secret_access_key"], path + ".secret_access_key")
+                ?? self.environment["AWS_SECRET_ACCESS_KEY"]
+            let sessionToken =
+                self.string(fields["session_token"], path + ".session_token") ?? self.environment["AWS_SESSION_TOKEN"]
+            if let bearer = apiKey ?? self.environment["AWS_BEARER_TOKEN_BEDROCK"].map(Secret.init) {
+                options.bearerToken = bearer
+            } else if let accessKey, let secretKey, !accessKey.isEmpty, !secretKey.isEmpty {
+                options.awsCredentials = AWSCredentials(
+                    accessKeyID: accessKey,
+                    secretAccessKey: Secret(secretKey),
+                    sessionToken: sessionToken.flatMap { $0.isEmpty ? nil : Secret($0) }
+                )
+            } else {
+                self.fail(
+                    path,
+                    "needs AWS credentials: access_key_id and secret_access_key (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or api_key (or AWS_BEARER_TOKEN_BEDROCK)"
+                )
+                valid = false
+            }
+        case .anthropic?, .gemini?:
+            if apiKey == nil {
+                self.fail(path + ".api_key", "is required")
+                valid = false
+            }
+        default: break
+        }
+        return valid ? options : nil
     }
 
     mutating func readModels(_ node: Node, providers: Set<String>) -> [ModelConfig] {
@@ -442,5 +562,164 @@ private struct ConfigReader {
             result.append(ClientKeyConfig(id: id, key: Secret(key), tenant: tenant))
         }
         return result
+    }
+}
+
+// MARK: agreements
+
+extension ConfigReader {
+    mutating func readAgreements(_ node: Node, clouds knownClouds: Set<String>) -> [Agreement] {
+        guard let list = node.sequence else {
+            self.fail("agreements", "expected a list of agreements")
+            return []
+        }
+        var result: [Agreement] = []
+        var ids = Set<String>()
+        for (index, item) in list.enumerated() {
+            let path = "agreements[\(index)]"
+            guard let fields = self.fields(item, path, allowed: ["id", "terms"]) else { continue }
+            guard let id = self.requiredString(fields["id"], path + ".id") else { continue }
+            if !ids.insert(id).inserted { self.fail(path + ".id", "agreement \"\(id)\" is defined twice") }
+            var terms: [ContractTerm] = []
+            if let termList = fields["terms"]?.sequence, termList.count > 0 {
+                for (termIndex, termNode) in termList.enumerated() {
+                    let termPath = "\(path).terms[\(termIndex)]"
+                    if let term = self.readTerm(
+                        termNode,
+                        termPath,
+                        agreement: id,
+                        number: termIndex + 1,
+                        clouds: knownClouds
+                    ) {
+                        terms.append(term)
+                    }
+                }
+            } else {
+                self.fail(path + ".terms", "needs a list of at least one term")
+            }
+            result.append(Agreement(id: id, terms: terms))
+        }
+        return result
+    }
+
+    mutating func readTerm(
+        _ node: Node,
+        _ path: String,
+        agreement: String,
+        number: Int,
+        clouds knownClouds: Set<String>
+    ) -> ContractTerm? {
+        let kinds: Set = ["first_access", "exclusive", "revenue_share"]
+        guard let mapping = node.mapping, mapping.count == 1, let kindName = mapping.first?.key.scalar?.string,
+            let body = mapping.first?.value
+        else {
+            self.fail(path, "expected one of first_access, exclusive, revenue_share with its fields")
+            return nil
+        }
+        guard kinds.contains(kindName) else {
+            self.fail(
+                Self.join(path, kindName),
+                "unknown term kind (expected one of: exclusive, first_access, revenue_share)"
+            )
+            return nil
+        }
+        let termPath = Self.join(path, kindName)
+        let allowed: Set<String> =
+            switch kindName {
+            case "first_access": ["clouds", "models", "window", "from", "until"]
+            case "exclusive": ["clouds", "models", "from", "until"]
+            default: ["beneficiary", "percent", "models", "clouds", "from", "until"]
+            }
+        guard let fields = self.fields(body, termPath, allowed: allowed) else { return nil }
+        let selector = self.readSelector(fields["models"], termPath + ".models")
+        let from = self.instant(fields["from"], termPath + ".from", required: true)
+        let until = self.instant(fields["until"], termPath + ".until", required: kindName != "first_access")
+        if kindName != "first_access" && fields["until"] == nil {
+            // The required-field error above already names it; say why.
+            self.issues[self.issues.count - 1].message =
+                "is required: \(kindName) terms run on fixed timelines and must end"
+        }
+        if let from, let until, until <= from { self.fail(termPath + ".until", "must be after from") }
+        var clouds: [String]?
+        if fields["clouds"] != nil {
+            let list = self.stringList(fields["clouds"], termPath + ".clouds")
+            if list.isEmpty { self.fail(termPath + ".clouds", "needs at least one cloud") }
+            for cloud in list where !knownClouds.contains(cloud) {
+                self.fail(
+                    termPath + ".clouds",
+                    "unknown cloud \"\(cloud)\" (clouds of the configured providers: \(knownClouds.sorted().joined(separator: ", ")))"
+                )
+            }
+            clouds = list
+        } else if kindName != "revenue_share" {
+            self.fail(termPath + ".clouds", "is required")
+        }
+        let kind: ContractTerm.Kind
+        switch kindName {
+        case "first_access":
+            guard let window = self.duration(fields["window"], termPath + ".window") else {
+                if fields["window"] == nil { self.fail(termPath + ".window", "is required (e.g. 30d)") }
+                return nil
+            }
+            kind = .firstAccess(clouds: clouds ?? [], window: window)
+        case "exclusive":
+            kind = .exclusive(clouds: clouds ?? [])
+        default:
+            let beneficiary = self.requiredString(fields["beneficiary"], termPath + ".beneficiary")
+            var percent: Percent?
+            if let text = self.string(fields["percent"], termPath + ".percent") {
+                percent = Percent(parsing: text)
+                if percent == nil || percent?.millionths == 0 {
+                    self.fail(
+                        termPath + ".percent",
+                        "expected a percentage above 0 and at most 100 (at most 6 decimals), got \"\(text)\""
+                    )
+                }
+            } else {
+                self.fail(termPath + ".percent", "is required")
+            }
+            guard let beneficiary, let percent else { return nil }
+            kind = .revenueShare(beneficiary: beneficiary, percent: percent, clouds: clouds)
+        }
+        guard let from, let selector else { return nil }
+        return ContractTerm(
+            agreementID: agreement,
+            number: number,
+            kind: kind,
+            models: selector,
+            from: from,
+            until: until
+        )
+    }
+
+    mutating func readSelector(_ node: Node?, _ path: String) -> ModelSelector? {
+        guard let node else {
+            self.fail(path, "is required (a name glob such as \"gpt-5*\", or {name, publisher, product})")
+            return nil
+        }
+        if node.scalar != nil { return self.string(node, path).map { ModelSelector(name: $0) } }
+        guard let fields = self.fields(node, path, allowed: ["name", "publisher", "product"]) else { return nil }
+        let selector = ModelSelector(
+            name: self.string(fields["name"], path + ".name"),
+            publisher: self.string(fields["publisher"], path + ".publisher"),
+            product: self.string(fields["product"], path + ".product")
+        )
+        if selector.name == nil && selector.publisher == nil && selector.product == nil {
+            self.fail(path, "needs name, publisher or product (use name: \"*\" for every model)")
+        }
+        return selector
+    }
+
+    mutating func instant(_ node: Node?, _ path: String, required: Bool) -> Date? {
+        guard let node else {
+            if required { self.fail(path, "is required") }
+            return nil
+        }
+        guard let text = self.string(node, path) else { return nil }
+        guard let date = InstantText.parse(text) else {
+            self.fail(path, "expected a UTC date (2030-12-31) or instant (2030-12-31T00:00:00Z), got \"\(text)\"")
+            return nil
+        }
+        return date
     }
 }

@@ -20,6 +20,8 @@ public struct GatewayConfig: Sendable {
     public var tenants: [TenantConfig]
     /// Client keys.
     public var keys: [ClientKeyConfig]
+    /// Partnership agreements whose terms decide where models may run and who earns a share.
+    public var agreements: [Agreement]
 
     /// Creates a configuration from parts (tests and embedders; files go through `load`).
     public init(
@@ -31,7 +33,8 @@ public struct GatewayConfig: Sendable {
         models: [ModelConfig],
         routing: RoutingConfig = RoutingConfig(),
         tenants: [TenantConfig],
-        keys: [ClientKeyConfig]
+        keys: [ClientKeyConfig],
+        agreements: [Agreement] = []
     ) {
         self.listen = listen
         self.store = store
@@ -42,6 +45,7 @@ public struct GatewayConfig: Sendable {
         self.routing = routing
         self.tenants = tenants
         self.keys = keys
+        self.agreements = agreements
     }
 
     /// The provider with `id`.
@@ -99,8 +103,17 @@ public struct ProviderKind: Hashable, Sendable, CustomStringConvertible {
     /// Any OpenAI-compatible server (OpenAI, vLLM, Ollama, the simulator).
     public static let openAI = ProviderKind(rawValue: "openai")
 
+    /// Azure OpenAI (deployment or v1 URLs, `api-key` or Entra ID bearer token).
+    public static let azureOpenAI = ProviderKind(rawValue: "azure-openai")
+    /// AWS Bedrock Runtime (Converse/ConverseStream, or its OpenAI-compatible endpoint), SigV4 or API key.
+    public static let bedrock = ProviderKind(rawValue: "bedrock")
+    /// Anthropic's Messages API.
+    public static let anthropic = ProviderKind(rawValue: "anthropic")
+    /// Google's Gemini API (generativelanguage, API key).
+    public static let gemini = ProviderKind(rawValue: "gemini")
+
     /// Kinds this build can talk to.
-    public static let supported: [ProviderKind] = [.openAI]
+    public static let supported: [ProviderKind] = [.openAI, .azureOpenAI, .bedrock, .anthropic, .gemini]
 
     public var description: String { self.rawValue }
 }
@@ -119,6 +132,8 @@ public struct ProviderConfig: Sendable, Hashable {
     public var baseURL: String
     /// The provider's credential.
     public var apiKey: Secret?
+    /// Settings of the non-OpenAI kinds.
+    public var options: ProviderOptions
 
     /// Creates a provider.
     public init(
@@ -127,7 +142,8 @@ public struct ProviderConfig: Sendable, Hashable {
         cloud: String,
         region: String? = nil,
         baseURL: String,
-        apiKey: Secret? = nil
+        apiKey: Secret? = nil,
+        options: ProviderOptions = ProviderOptions()
     ) {
         self.id = id
         self.kind = kind
@@ -135,6 +151,7 @@ public struct ProviderConfig: Sendable, Hashable {
         self.region = region
         self.baseURL = baseURL
         self.apiKey = apiKey
+        self.options = options
     }
 }
 

@@ -40,6 +40,8 @@ public struct LedgerEntry: Hashable, Sendable {
     public var charge: USDNanos
     /// A short machine-readable error code when the request failed.
     public var errorCode: String?
+    /// Revenue accrued to partners under the revenue-share terms in force at ``time``.
+    public var revenueShares: [RevenueShareAccrual]
 
     /// Creates an entry.
     public init(
@@ -61,7 +63,8 @@ public struct LedgerEntry: Hashable, Sendable {
         usageEstimated: Bool = false,
         cost: USDNanos = .zero,
         charge: USDNanos = .zero,
-        errorCode: String? = nil
+        errorCode: String? = nil,
+        revenueShares: [RevenueShareAccrual] = []
     ) {
         self.requestID = requestID
         self.time = time
@@ -82,6 +85,7 @@ public struct LedgerEntry: Hashable, Sendable {
         self.cost = cost
         self.charge = charge
         self.errorCode = errorCode
+        self.revenueShares = revenueShares
     }
 }
 
@@ -100,4 +104,27 @@ public protocol LedgerStore: Sendable {
     func ping() async throws
     /// The number of stored entries.
     func count() async throws -> Int
+    /// Revenue share accrued in [`from`, `until`), per beneficiary and agreement (all
+    /// beneficiaries when `beneficiary` is nil). Sums of stored exact amounts.
+    func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal]
+}
+
+/// Revenue share accrued to one beneficiary under one agreement over a period.
+public struct RevenueShareTotal: Sendable, Hashable, Encodable {
+    /// Who is owed.
+    public var beneficiary: String
+    /// Under which agreement.
+    public var agreementID: String
+    /// How many ledger entries accrued to it.
+    public var entries: Int
+    /// The exact sum.
+    public var amount: USDNanos
+
+    /// Creates a total.
+    public init(beneficiary: String, agreementID: String, entries: Int, amount: USDNanos) {
+        self.beneficiary = beneficiary
+        self.agreementID = agreementID
+        self.entries = entries
+        self.amount = amount
+    }
 }

@@ -1,10 +1,18 @@
 /// An exact amount of money in nano-dollars (1e-9 USD).
-public struct USDNanos: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct USDNanos: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The amount in nano-dollars.
     public var value: Int64
 
     /// Creates an amount from nano-dollars.
     public init(_ value: Int64) { self.value = value }
+
+    /// Encoded as the integer number of nano-dollars.
+    public init(from decoder: any Decoder) throws { self.value = try decoder.singleValueContainer().decode(Int64.self) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(self.value)
+    }
 
     /// Zero dollars.
     public static let zero = USDNanos(0)

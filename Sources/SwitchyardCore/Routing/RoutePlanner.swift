@@ -1,3 +1,5 @@
+import Foundation
+
 /// A deployment the request may be sent to, with everything an attempt needs.
 public struct RouteCandidate: Sendable, Hashable {
     /// The provider.
@@ -22,31 +24,45 @@ public struct RoutePlan: Sendable {
     public var maxAttempts: Int
 }
 
-/// Turns a model name and a tenant into a ``RoutePlan``. Pure; built once per configuration.
+/// Turns a model name, a tenant and an instant into a ``RoutePlan``:
+/// catalog deployments → those the contract terms in force allow → those on the tenant's clouds
+/// and regions. Pure; compiled once per configuration, so planning is a lookup.
 public struct RoutePlanner: Sendable {
-    private let models: [String: (model: ModelConfig, candidates: [RouteCandidate])]
+    struct Entry: Sendable {
+        var model: ModelConfig
+        /// One per deployment, in configured order (a deployment's index is its position).
+        var candidates: [RouteCandidate]
+    }
+
+    private let models: [String: Entry]
+    private let catalogOrder: [String]
     private let tenants: [String: TenantConfig]
     private let retries: Int
+    /// The compiled contract terms.
+    public let contracts: ContractBook
 
-    /// Precomputes every model's candidates.
+    /// Compiles the catalog, the tenants and the agreements of `config`.
     public init(config: GatewayConfig) {
         let providers = Dictionary(config.providers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var models: [String: (ModelConfig, [RouteCandidate])] = [:]
+        var models: [String: Entry] = [:]
         for model in config.models {
             let candidates = model.deployments.compactMap { deployment in
                 providers[deployment.provider].map { RouteCandidate(provider: $0, deployment: deployment) }
             }
-            models[model.name] = (model, candidates)
+            models[model.name] = Entry(model: model, candidates: candidates)
         }
         self.models = models
+        self.catalogOrder = config.models.map(\.name)
         self.tenants = Dictionary(config.tenants.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.retries = config.routing.retries
+        self.contracts = ContractBook(agreements: config.agreements, models: config.models, providers: config.providers)
     }
 
-    /// The plan for `model` requested by `tenant`.
-    /// - Throws: ``GatewayError`` `model_not_found` for an unknown model, `model_not_available`
-    ///   when the tenant's clouds or regions exclude every deployment.
-    public func plan(model name: String, tenant tenantID: String) throws(GatewayError) -> RoutePlan {
+    /// The plan for `model` requested by `tenant` at `instant`.
+    /// - Throws: ``GatewayError`` `model_not_found` for an unknown model; `model_not_available`
+    ///   when contract terms or the tenant's clouds leave no deployment, with a message naming
+    ///   what blocks it and when it becomes available to this tenant.
+    public func plan(model name: String, tenant tenantID: String, at instant: Date) throws(GatewayError) -> RoutePlan {
         guard let entry = self.models[name] else {
             throw GatewayError(
                 code: .modelNotFound,
@@ -54,17 +70,19 @@ public struct RoutePlanner: Sendable {
                 param: "model"
             )
         }
-        var candidates = entry.candidates
-        if let tenant = self.tenants[tenantID] {
-            candidates = candidates.filter { Self.allows(tenant, $0.provider) }
-            if candidates.isEmpty {
-                throw GatewayError(
-                    code: .modelNotAvailable,
-                    message:
-                        "The model '\(name)' has no deployment on the clouds and regions tenant '\(tenantID)' may use.",
-                    param: "model"
-                )
-            }
+        let allowed = self.contracts.eligibleDeployments(model: name, at: instant) ?? Array(entry.candidates.indices)
+        let tenant = self.tenants[tenantID]
+        var candidates: [RouteCandidate] = []
+        candidates.reserveCapacity(allowed.count)
+        for index in allowed where tenant.map({ Self.allows($0, entry.candidates[index].provider) }) != false {
+            candidates.append(entry.candidates[index])
+        }
+        guard !candidates.isEmpty else {
+            throw GatewayError(
+                code: .modelNotAvailable,
+                message: self.refusal(entry, tenant: tenant, tenantID: tenantID, at: instant),
+                param: "model"
+            )
         }
         return RoutePlan(
             model: entry.model,
@@ -73,17 +91,124 @@ public struct RoutePlanner: Sendable {
         )
     }
 
-    /// Model names the tenant can use, in catalog order.
-    public func availableModels(tenant tenantID: String, catalogOrder: [String]) -> [ModelConfig] {
-        catalogOrder.compactMap { name in
-            guard let entry = self.models[name] else { return nil }
-            guard let tenant = self.tenants[tenantID] else { return entry.model }
-            return entry.candidates.contains { Self.allows(tenant, $0.provider) } ? entry.model : nil
+    /// Why nothing is eligible, and when that changes.
+    private func refusal(_ entry: Entry, tenant: TenantConfig?, tenantID: String, at instant: Date) -> String {
+        let name = entry.model.name
+        let onTenantClouds = Set(
+            entry.candidates.indices.filter { index in
+                tenant.map { Self.allows($0, entry.candidates[index].provider) } != false
+            }
+        )
+        guard let tenant, !onTenantClouds.isEmpty else {
+            let clouds = tenant.map { Self.describeScope($0) } ?? "any cloud"
+            return
+                "The model '\(name)' has no deployment on the clouds and regions tenant '\(tenantID)' may use (\(clouds)), so no term will ever make it available there."
         }
+        let blocking = Set(onTenantClouds.flatMap { self.contracts.barring(model: name, deployment: $0, at: instant) })
+            .sorted { $0.reason < $1.reason }
+        var message =
+            "The model '\(name)' is not available to tenant '\(tenantID)' (\(Self.describeScope(tenant))) at \(InstantText.format(instant)): "
+        message += blocking.map(\.reason).joined(separator: "; ") + "."
+        if let next = self.contracts.nextAvailability(model: name, deployments: onTenantClouds, after: instant) {
+            message += " It becomes available on your clouds at \(InstantText.format(next))."
+        } else {
+            message += " No term in force will ever make it available on your clouds."
+        }
+        return message
+    }
+
+    static func describeScope(_ tenant: TenantConfig) -> String {
+        let clouds = tenant.clouds.isEmpty ? "any cloud" : "clouds " + tenant.clouds.joined(separator: ", ")
+        return tenant.regions.isEmpty ? clouds : clouds + "; regions " + tenant.regions.joined(separator: ", ")
+    }
+
+    /// The models the tenant can use at `instant`, in catalog order.
+    public func availableModels(tenant tenantID: String, at instant: Date) -> [ModelConfig] {
+        self.catalogOrder.compactMap { name in
+            guard let entry = self.models[name] else { return nil }
+            let allowed =
+                self.contracts.eligibleDeployments(model: name, at: instant) ?? Array(entry.candidates.indices)
+            guard let tenant = self.tenants[tenantID] else { return allowed.isEmpty ? nil : entry.model }
+            return allowed.contains { Self.allows(tenant, entry.candidates[$0].provider) } ? entry.model : nil
+        }
+    }
+
+    /// Every deployment of `model` with the reasons it is eligible or not for `tenant` at `instant`.
+    /// - Throws: ``GatewayError`` `model_not_found`.
+    public func explain(
+        model name: String,
+        tenant tenantID: String?,
+        at instant: Date
+    ) throws(GatewayError) -> Explanation {
+        guard let entry = self.models[name] else {
+            throw GatewayError(code: .modelNotFound, message: "The model '\(name)' does not exist.", param: "model")
+        }
+        var tenant: TenantConfig?
+        if let tenantID {
+            guard let found = self.tenants[tenantID] else {
+                throw GatewayError(code: .invalidRequest, message: "Unknown tenant '\(tenantID)'.", param: "tenant")
+            }
+            tenant = found
+        }
+        let verdicts = entry.candidates.enumerated().map { index, candidate in
+            var reasons = self.contracts.barring(model: name, deployment: index, at: instant).map(\.reason)
+            if let tenant, !Self.allows(tenant, candidate.provider) {
+                reasons.append("tenant '\(tenant.id)' may use only \(Self.describeScope(tenant))")
+            }
+            return Explanation.Deployment(
+                provider: candidate.provider.id,
+                cloud: candidate.provider.cloud,
+                region: candidate.provider.region,
+                target: candidate.deployment.target,
+                eligible: reasons.isEmpty,
+                reasons: reasons
+            )
+        }
+        let accruals = self.contracts.accrualTerms(model: name, at: instant).map { term in
+            guard case .revenueShare(let beneficiary, let percent, let clouds) = term.kind else { return "" }
+            let scope = clouds.map { " on " + $0.joined(separator: ", ") } ?? ""
+            return "\(term): \(percent) of the charge to \(beneficiary)\(scope)"
+        }
+        var message: String?
+        if !verdicts.contains(where: \.eligible) {
+            message = self.refusal(entry, tenant: tenant, tenantID: tenantID ?? "any", at: instant)
+        }
+        return Explanation(
+            model: name,
+            tenant: tenantID,
+            at: instant,
+            deployments: verdicts,
+            revenueShares: accruals,
+            refusal: message
+        )
     }
 
     static func allows(_ tenant: TenantConfig, _ provider: ProviderConfig) -> Bool {
         (tenant.clouds.isEmpty || tenant.clouds.contains(provider.cloud))
             && (tenant.regions.isEmpty || provider.region.map(tenant.regions.contains) == true)
     }
+}
+
+/// Why each deployment of a model is or is not eligible (``RoutePlanner/explain(model:tenant:at:)``).
+public struct Explanation: Sendable, Hashable, Encodable {
+    /// One deployment's verdict.
+    public struct Deployment: Sendable, Hashable, Encodable {
+        public var provider: String
+        public var cloud: String
+        public var region: String?
+        public var target: String
+        public var eligible: Bool
+        /// Empty when eligible; otherwise every term or tenant rule that bars it.
+        public var reasons: [String]
+    }
+
+    public var model: String
+    public var tenant: String?
+    public var at: Date
+    /// In the order routing would try them.
+    public var deployments: [Deployment]
+    /// Revenue-share terms that traffic at this instant accrues to.
+    public var revenueShares: [String]
+    /// The refusal a request would get, when nothing is eligible.
+    public var refusal: String?
 }

@@ -96,6 +96,10 @@ public struct ProviderRegistry: Sendable {
         for provider in config.providers {
             switch provider.kind {
             case .openAI: adapters[provider.id] = OpenAIAdapter(provider: provider, httpClient: httpClient)
+            case .azureOpenAI: adapters[provider.id] = AzureOpenAIAdapter(provider: provider, httpClient: httpClient)
+            case .bedrock: adapters[provider.id] = BedrockAdapter(provider: provider, httpClient: httpClient)
+            case .anthropic: adapters[provider.id] = AnthropicAdapter(provider: provider, httpClient: httpClient)
+            case .gemini: adapters[provider.id] = GeminiAdapter(provider: provider, httpClient: httpClient)
             default: preconditionFailure("configuration validation admits only supported provider kinds")
             }
         }

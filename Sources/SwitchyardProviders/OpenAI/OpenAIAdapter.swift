@@ -9,13 +9,44 @@ import SwitchyardCore
 public struct OpenAIAdapter: ProviderAdapter {
     let provider: ProviderConfig
     let httpClient: HTTPClient
-    let url: String
+    /// The chat completions URL for a deployment target.
+    let url: @Sendable (String) -> String
+    /// Adds credentials (a bearer key, Azure's `api-key`, a SigV4 signature) once the body is final.
+    let authorize: @Sendable (inout HTTPClientRequest, [UInt8]) -> Void
+    /// Azure's stream and body quirks: filter results stripped, filter-only chunks skipped.
+    let azureQuirks: Bool
+    /// Maps error answers; nil passes OpenAI-shaped client errors through.
+    let mapError: (@Sendable (Int, HTTPClientResponse, [UInt8]) -> MappedError)?
 
     /// Creates the adapter for `provider`.
     public init(provider: ProviderConfig, httpClient: HTTPClient) {
+        let url = provider.baseURL + "/chat/completions"
+        self.init(
+            provider: provider,
+            httpClient: httpClient,
+            url: { _ in url },
+            authorize: { request, _ in
+                if let apiKey = provider.apiKey {
+                    request.headers.add(name: "authorization", value: "Bearer \(apiKey.value)")
+                }
+            }
+        )
+    }
+
+    init(
+        provider: ProviderConfig,
+        httpClient: HTTPClient,
+        url: @escaping @Sendable (String) -> String,
+        azureQuirks: Bool = false,
+        authorize: @escaping @Sendable (inout HTTPClientRequest, [UInt8]) -> Void,
+        mapError: (@Sendable (Int, HTTPClientResponse, [UInt8]) -> MappedError)? = nil
+    ) {
         self.provider = provider
         self.httpClient = httpClient
-        self.url = provider.baseURL + "/chat/completions"
+        self.url = url
+        self.azureQuirks = azureQuirks
+        self.authorize = authorize
+        self.mapError = mapError
     }
 
     /// The largest complete answer accepted from an upstream.
@@ -25,7 +56,7 @@ public struct OpenAIAdapter: ProviderAdapter {
         _ request: UpstreamChatRequest,
         logger: Logger
     ) async throws(UpstreamError) -> UpstreamChatResponse {
-        var upstreamRequest = HTTPClientRequest(url: self.url)
+        var upstreamRequest = HTTPClientRequest(url: self.url(request.candidate.deployment.target))
         upstreamRequest.method = .POST
         upstreamRequest.headers.add(name: "content-type", value: "application/json")
         upstreamRequest.headers.add(
@@ -33,10 +64,8 @@ public struct OpenAIAdapter: ProviderAdapter {
             value: request.head.stream ? "text/event-stream" : "application/json"
         )
         upstreamRequest.headers.add(name: "x-request-id", value: request.requestID)
-        if let apiKey = self.provider.apiKey {
-            upstreamRequest.headers.add(name: "authorization", value: "Bearer \(apiKey.value)")
-        }
         let body = request.head.upstreamBody(model: request.candidate.deployment.target, includeUsage: true)
+        self.authorize(&upstreamRequest, body)
         upstreamRequest.body = .bytes(ByteBuffer(bytes: body))
 
         let response = try await UpstreamHTTP.execute(
@@ -45,12 +74,18 @@ public struct OpenAIAdapter: ProviderAdapter {
             timeout: request.firstByteTimeout,
             logger: logger
         )
-        guard response.status == .ok else { throw await UpstreamHTTP.statusError(response) }
+        guard response.status == .ok else {
+            if let mapError = self.mapError {
+                throw await UpstreamHTTP.mappedStatusError(response, map: mapError)
+            }
+            throw await UpstreamHTTP.statusError(response)
+        }
 
         if request.head.stream {
             var source = OpenAIStreamSource(
                 upstream: response.body.makeAsyncIterator(),
-                stripUsageChunk: !request.head.clientWantsUsage
+                stripUsageChunk: !request.head.clientWantsUsage,
+                azureQuirks: self.azureQuirks
             )
             var first: [ChatStreamEvent] = []
             // Wait for the first bytes for the client: until then the request may still fail over.
@@ -62,7 +97,7 @@ public struct OpenAIAdapter: ProviderAdapter {
             return .stream(ChatStream(buffered: first, source: source))
         }
 
-        let bytes: ByteBuffer
+        var bytes: ByteBuffer
         do {
             bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
         } catch {
@@ -70,6 +105,9 @@ public struct OpenAIAdapter: ProviderAdapter {
         }
         guard case .valid(let usage) = OpenAIUsage.scanResponse(Array(bytes.readableBytesView)) else {
             throw UpstreamError(kind: .malformedResponse, message: "the upstream answered invalid JSON")
+        }
+        if self.azureQuirks, let stripped = AzureQuirks.strip(Array(bytes.readableBytesView)) {
+            bytes = ByteBuffer(bytes: stripped.jsonBytes)
         }
         return .complete(CompleteChatResponse(body: bytes, usage: usage))
     }
@@ -86,10 +124,12 @@ struct OpenAIStreamSource: ChatStreamSource {
     private var sawEvent = false
     private var finished = false
     let stripUsageChunk: Bool
+    let azureQuirks: Bool
 
-    init(upstream: HTTPClientResponse.Body.AsyncIterator, stripUsageChunk: Bool) {
+    init(upstream: HTTPClientResponse.Body.AsyncIterator, stripUsageChunk: Bool, azureQuirks: Bool = false) {
         self.upstream = SequentialIterator(upstream)
         self.stripUsageChunk = stripUsageChunk
+        self.azureQuirks = azureQuirks
     }
 
     private static let prefix = Array("data: ".utf8)
@@ -141,12 +181,18 @@ struct OpenAIStreamSource: ChatStreamSource {
                 }
             }
             if info.isDone { self.sawDone = true }
+            var data = event.data
+            if self.azureQuirks && !info.isDone, let stripped = AzureQuirks.strip(data) {
+                // Filter-only chunks (Azure's leading `choices: []` chunk) carry nothing for the client.
+                if (stripped["choices"]?.arrayValue ?? []).isEmpty && info.usage == nil { continue }
+                data = stripped.jsonBytes
+            }
             if let usage = info.usage {
                 self.pending.append(.usage(usage))
                 if info.isUsageOnly && self.stripUsageChunk { continue }
             }
             out.writeBytes(Self.prefix)
-            out.writeBytes(event.data)
+            out.writeBytes(data)
             out.writeBytes(Self.separator)
             if !info.isDone { count += 1 }
         }

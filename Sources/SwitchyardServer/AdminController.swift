@@ -1,0 +1,106 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SwitchyardCore
+
+/// The admin API under `/admin/v1`, behind the configured `admin_key` (never a client key).
+struct AdminController: Sendable {
+    let gateway: Gateway
+
+    func addRoutes(to router: Router<GatewayRequestContext>) {
+        let admin = router.group("/admin/v1").add(
+            middleware: AdminAuthMiddleware(adminKey: self.gateway.config.adminKey)
+        )
+        admin.get("/explain", use: self.explain)
+        admin.get("/timeline", use: self.timeline)
+        admin.get("/reports/revenue-share", use: self.revenueShare)
+    }
+
+    @Sendable func explain(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let model = request.uri.queryParameters["model"].map(String.init), !model.isEmpty else {
+            throw GatewayError(code: .invalidRequest, message: "Query parameter 'model' is required.", param: "model")
+        }
+        let tenant = request.uri.queryParameters["tenant"].map(String.init)
+        let at = try Self.instant(request, "at") ?? self.gateway.clock.now()
+        return try Self.json(self.gateway.planner.explain(model: model, tenant: tenant, at: at))
+    }
+
+    @Sendable func timeline(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let from = try Self.instant(request, "from") ?? self.gateway.clock.now()
+        let until = try Self.instant(request, "until")
+        let events = self.gateway.planner.contracts.timeline(
+            models: self.gateway.config.models,
+            from: from,
+            until: until
+        )
+        return try Self.json(TimelineReport(from: from, until: until, events: events))
+    }
+
+    @Sendable func revenueShare(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let from = try Self.instant(request, "from"), let until = try Self.instant(request, "until") else {
+            throw GatewayError(
+                code: .invalidRequest,
+                message: "Query parameters 'from' and 'until' are required.",
+                param: "from"
+            )
+        }
+        let beneficiary = request.uri.queryParameters["beneficiary"].map(String.init)
+        let totals = try await self.gateway.store.revenueShareTotals(beneficiary: beneficiary, from: from, until: until)
+        return try Self.json(RevenueShareReport(beneficiary: beneficiary, from: from, until: until, totals: totals))
+    }
+
+    static func instant(_ request: Request, _ name: String) throws(GatewayError) -> Date? {
+        guard let text = request.uri.queryParameters[Substring(name)].map(String.init), !text.isEmpty else {
+            return nil
+        }
+        guard let date = InstantText.parse(text) else {
+            throw GatewayError(
+                code: .invalidRequest,
+                message: "'\(name)' must be a UTC date (2030-12-31) or instant (2030-12-31T00:00:00Z).",
+                param: name
+            )
+        }
+        return date
+    }
+
+    static func json(_ value: some Encodable) throws -> Response {
+        let data = try ReportJSON.encoder.encode(value)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Admits only the configured admin key, compared by digest in constant time.
+struct AdminAuthMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+    let digest: KeyDigest?
+
+    init(adminKey: Secret?) { self.digest = adminKey.map { KeyDigest($0.value) } }
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let digest = self.digest else {
+            throw GatewayError(
+                code: .adminDisabled,
+                message: "The admin API is disabled: set admin_key in the configuration."
+            )
+        }
+        guard let header = request.headers[.authorization], header.count > 7,
+            header.prefix(7).lowercased() == "bearer ",
+            KeyDigest(String(header.dropFirst(7))).constantTimeEquals(digest)
+        else {
+            throw GatewayError(code: .invalidAPIKey, message: "The admin API needs 'Authorization: Bearer ADMIN_KEY'.")
+        }
+        return try await next(request, context)
+    }
+}
+
+extension GatewayError.Code {
+    /// No admin key is configured.
+    static let adminDisabled = GatewayError.Code(rawValue: "admin_disabled", status: 403, type: "permission_error")
+}

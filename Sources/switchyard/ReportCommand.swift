@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import SwitchyardCore
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Reports from the ledger.",
+        subcommands: [RevenueShareReportCommand.self]
+    )
+}
+
+struct RevenueShareReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revenue-share",
+        abstract: "Revenue share accrued per beneficiary and agreement, from the ledger's exact amounts."
+    )
+
+    @Option(name: .long, help: "The configuration file (its store is read).") var config: String
+    @Option(name: .long, help: "Only this beneficiary.") var beneficiary: String?
+    @Option(name: .long, help: "From this instant (UTC, inclusive).") var from: String
+    @Option(name: .long, help: "Until this instant (UTC, exclusive).") var until: String
+    @Option(name: .long, help: "table, csv or json.") var format: OutputFormat = .table
+
+    func run() async throws {
+        let config = try loadConfig(self.config)
+        guard let from = try parseInstant(self.from, option: "from"),
+            let until = try parseInstant(self.until, option: "until")
+        else {
+            throw ValidationError("--from and --until are required")
+        }
+        let store = try GatewayRunner.openStore(config.store)
+        let totals = try await store.revenueShareTotals(beneficiary: self.beneficiary, from: from, until: until)
+        let report = RevenueShareReport(beneficiary: self.beneficiary, from: from, until: until, totals: totals)
+        if self.format == .json { return try printJSON(report) }
+        var rows = [["BENEFICIARY", "AGREEMENT", "ENTRIES", "AMOUNT_USD", "AMOUNT_NANOS"]]
+        for row in report.rows {
+            rows.append([row.beneficiary, row.agreementID, String(row.entries), row.amountUSD, String(row.amountNanos)])
+        }
+        if self.format == .table {
+            rows.append([
+                "TOTAL", "", String(report.rows.reduce(0) { $0 + $1.entries }), report.totalUSD,
+                String(report.totalNanos),
+            ])
+            print("revenue share \(InstantText.format(from)) – \(InstantText.format(until))\n")
+        }
+        print(TableText.render(rows, format: self.format))
+    }
+}
