@@ -50,6 +50,7 @@ struct DemoCommand: AsyncParsableCommand {
                 Self.say("simulated cloud \"\(cloud)\" at http://127.0.0.1:\(port)")
             }
             environment["SWITCHYARD_DEMO_DB"] = databasePath
+            environment["SWITCHYARD_DEMO_RECENT_LAUNCH"] = Self.day(Date().addingTimeInterval(-9 * 86_400))
             environment["SWITCHYARD_DEMO_LISTEN"] = "127.0.0.1:\(self.port)"
             let config: GatewayConfig
             do {
@@ -85,6 +86,9 @@ struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
+
+    /// `YYYY-MM-DD` of `date` in UTC.
+    static func day(_ date: Date) -> String { String(InstantText.format(date).prefix(10)) }
 
     static func say(_ line: String) {
         print("switchyard demo: \(line)")

@@ -27,10 +27,14 @@ def run_check(config: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 def test_check_prints_the_routing_table_of_the_demo_config():
     result = run_check("examples/demo.yaml", DEMO_ENV)
     assert result.returncode == 0, result.stderr
-    assert "configuration OK: 2 providers, 2 models" in result.stdout
-    rows = [line.split() for line in result.stdout.splitlines() if line.startswith("gpt-5")]
-    assert rows[0][:7] == ["gpt-5", "1", "gpt-5-prod", "azure-eastus", "openai", "azure", "eastus"]
-    assert ["gpt-5-mini", "1", "openai.gpt-5-mini-v1:0", "aws-uswest2", "openai", "aws", "us-west-2"] in rows
+    assert result.stdout.startswith("configuration OK:")
+    assert "contract warnings" not in result.stdout  # the demo's terms leave every model served
+    lines = result.stdout.splitlines()
+    gpt5 = next(i for i, line in enumerate(lines) if line.startswith("gpt-5 "))
+    first, second = lines[gpt5].split(), lines[gpt5 + 1].split()
+    assert first[:3] == ["gpt-5", "1", "gpt-5-prod"] and "azure" in first
+    assert second[0] == "2" and "aws" in second
+    assert any(line.startswith("gpt-5-mini ") and "aws" in line.split() for line in lines)
 
 
 def test_check_names_every_problem_by_path_and_hides_secrets(tmp_path):
