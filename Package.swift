@@ -113,6 +113,7 @@ let package = Package(
             dependencies: [
                 "SwitchyardCore", "SwitchyardProviders",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -795,14 +795,20 @@ enum SigV4Check {
         else { return "x-amz-date is missing or invalid." }
         var headers: [(String, String)] = []
         for name in names {
-            guard let value = request.header(name) else { return "Signed header \(name) is missing." }
+            // HTTPTypes moves `Host` into the request's authority.
+            guard let value = name == "host" ? request.head.authority : request.header(name) else {
+                return "Signed header \(name) is missing."
+            }
             headers.append((name, value))
         }
+        // The request target exactly as received (percent-encoding intact), split at `?`.
+        let target = request.head.path ?? "/"
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let signer = SigV4(credentials: credentials, region: scope[2], service: "bedrock")
         let expected = signer.sign(
             method: request.method.rawValue,
-            path: request.uri.path,
-            query: request.uri.query ?? "",
+            path: String(parts[0]),
+            query: parts.count > 1 ? String(parts[1]) : "",
             headers: headers,
             payloadHash: SigV4.sha256Hex(body),
             date: date

@@ -116,7 +116,8 @@ struct Harness {
                     completionTokens: options.completionTokens,
                     firstByteLatency: options.firstByteLatency,
                     chunkInterval: options.chunkInterval,
-                    requiredAPIKey: "upstream-key-\(index)"
+                    requiredAPIKey: "upstream-key-\(index)",
+                    awsCredentials: options.awsCredentials
                 ),
                 state: state,
                 logger: logger,
