@@ -8,7 +8,8 @@ import SwitchyardSimulator
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the gateway in front of two simulated clouds, offline, with a SQLite ledger."
+        abstract:
+            "Run the gateway in front of simulated Azure, AWS Bedrock, OpenAI, Anthropic and Gemini clouds, offline, with a SQLite ledger."
     )
 
     @Option(name: .long, help: "Gateway port (0 picks a free one).")
@@ -30,10 +31,19 @@ struct DemoCommand: AsyncParsableCommand {
         let databasePath = (directory as NSString).appendingPathComponent("switchyard.db")
 
         let (ports, portSink) = AsyncStream.makeStream(of: (String, Int).self)
-        let clouds = ["azure": "sim-azure-key", "aws": "sim-aws-key"]
+        // Each simulated cloud speaks its real dialect and checks the credential the demo
+        // configuration gives that provider (SigV4 with the demo's AWS keys for Bedrock).
+        let clouds = [
+            "azure": "sim-azure-key", "aws": "sim-aws-key", "openai": "sim-openai-key",
+            "anthropic": "sim-anthropic-key", "google": "sim-google-key",
+        ]
         let simulators: [any Service] = clouds.keys.sorted().map { cloud in
             Simulator.application(
-                options: SimulatorOptions(chunkInterval: .milliseconds(20), requiredAPIKey: clouds[cloud]),
+                options: SimulatorOptions(
+                    chunkInterval: .milliseconds(20),
+                    requiredAPIKey: clouds[cloud],
+                    awsCredentials: cloud == "aws" ? Self.demoAWSCredentials : nil
+                ),
                 logger: logger,
                 onServerRunning: { port in portSink.yield((cloud, port)) }
             )
@@ -86,6 +96,13 @@ struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
+
+    /// The AWS keys of the demo's Bedrock provider (examples/demo.yaml), which the simulated AWS
+    /// cloud verifies SigV4 signatures against.
+    static let demoAWSCredentials = AWSCredentials(
+        accessKeyID: "AKIDSWITCHYARDDEMO",
+        secretAccessKey: Secret("switchyard/demo+secret/key")
+    )
 
     /// `YYYY-MM-DD` of `date` in UTC.
     static func day(_ date: Date) -> String { String(InstantText.format(date).prefix(10)) }
