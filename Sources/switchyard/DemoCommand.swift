@@ -25,6 +25,7 @@ struct DemoCommand: AsyncParsableCommand {
     var logLevel: String = "warning"
 
     func run() async throws {
+        ProcessRuntime.configure(threads: nil, eventLoopExecutor: true)
         let logger = GatewayRunner.makeLogger(level: Logger.Level(rawValue: self.logLevel) ?? .warning)
         let directory = try self.dataDir ?? Self.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

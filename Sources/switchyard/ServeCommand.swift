@@ -12,7 +12,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "Event-loop threads (default: the CPUs this process may run on).")
+    var threads: Int?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Run Swift Concurrency on the event loops (fewer thread hops).")
+    var eventLoopExecutor = true
+
     func run() async throws {
+        ProcessRuntime.configure(threads: self.threads, eventLoopExecutor: self.eventLoopExecutor)
         let config = try loadConfig(self.config)
         let logger = GatewayRunner.makeLogger(level: Logger.Level(rawValue: self.logLevel) ?? .info)
         try await GatewayRunner.run(config: config, logger: logger) { port in
