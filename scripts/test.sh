@@ -4,6 +4,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The store suite runs against a real PostgreSQL server (Debian's postgresql package).
+if [[ -z "${SWITCHYARD_POSTGRES_URL:-}" ]]; then
+    SWITCHYARD_POSTGRES_URL="$(scripts/start-postgres.sh)"
+    export SWITCHYARD_POSTGRES_URL
+fi
+
 swift build --build-tests
 swift test --skip-build
 

@@ -15,6 +15,7 @@ public func buildApplication(
     gateway: Gateway,
     listen: ListenAddress? = nil,
     logger: Logger,
+    beforeServerStarts: (@Sendable () async throws -> Void)? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: GatewayRequestContext.self)
@@ -22,11 +23,19 @@ public func buildApplication(
 
     router.get("/healthz") { _, _ in Response.json(#"{"status":"ok"}"#) }
     router.get("/readyz") { _, _ in
+        // Ready while every accepted request can be recorded: in the store, or in the spool
+        // while the store is down (degraded, still serving).
+        let spool = gateway.ledger.spoolDepth
         do {
             try await gateway.store.ping()
-            return Response.json(#"{"status":"ready","store":"ok"}"#)
+            return Response.json(
+                #"{"status":"\#(spool > 0 ? "degraded" : "ready")","store":"ok","spool_depth":\#(spool)}"#
+            )
         } catch {
-            throw GatewayError(code: .notReady, message: "The ledger store is not reachable.")
+            guard gateway.ledger.hasSpool else {
+                throw GatewayError(code: .notReady, message: "The ledger store is not reachable.")
+            }
+            return Response.json(#"{"status":"degraded","store":"unreachable","spool_depth":\#(spool)}"#)
         }
     }
 
@@ -36,12 +45,14 @@ public func buildApplication(
     AdminController(gateway: gateway).addRoutes(to: router)
 
     let address = listen ?? gateway.config.listen
-    return Application(
+    var app = Application(
         router: router,
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "switchyard"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? address.port) },
         logger: logger
     )
+    if let beforeServerStarts { app.beforeServerStarts(perform: beforeServerStarts) }
+    return app
 }
 
 extension Response {

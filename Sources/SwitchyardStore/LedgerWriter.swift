@@ -16,6 +16,7 @@ public final class LedgerWriter: LedgerSink, Service {
         var recorded = 0
         var written = 0
         var waiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var spoolDepth = 0
     }
 
     private let store: any LedgerStore
@@ -24,11 +25,19 @@ public final class LedgerWriter: LedgerSink, Service {
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
+    private let spool: LedgerSpool?
+
     /// Creates a writer in front of `store`.
-    public init(store: any LedgerStore, logger: Logger) {
+    /// - Parameters:
+    ///   - spoolPath: where to keep entries while the store is unreachable. Without one, a failing
+    ///     batch is retried in memory (and lost if the process dies meanwhile).
+    public init(store: any LedgerStore, logger: Logger, spoolPath: String? = nil) {
         self.store = store
         self.logger = logger
+        self.spool = spoolPath.map(LedgerSpool.init(path:))
         (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let depth = self.spool?.depth ?? 0
+        self.state.withLock { $0.spoolDepth = depth }
     }
 
     public func record(_ entry: LedgerEntry) {
@@ -39,8 +48,14 @@ public final class LedgerWriter: LedgerSink, Service {
         self.wake.yield()
     }
 
-    /// Entries recorded but not yet committed.
+    /// Entries recorded but not yet committed (or spooled).
     public var queueDepth: Int { self.state.withLock { $0.recorded - $0.written } }
+
+    /// Entries waiting in the spool file for the store to come back.
+    public var spoolDepth: Int { self.state.withLock { $0.spoolDepth } }
+
+    /// Whether a spool keeps entries safe while the store is down.
+    public var hasSpool: Bool { self.spool != nil }
 
     /// Returns once every entry recorded before the call is committed.
     public func flushed() async {
@@ -55,15 +70,47 @@ public final class LedgerWriter: LedgerSink, Service {
     }
 
     public func run() async throws {
-        for await _ in self.wakeups.cancelOnGracefulShutdown() {
-            await self.writePending()
+        await withDiscardingTaskGroup { group in
+            if self.spool != nil {
+                // While entries wait in the spool, retry the store twice a second.
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(500))
+                        if self.spoolDepth > 0 { self.wake.yield() }
+                    }
+                }
+            }
+            for await _ in self.wakeups.cancelOnGracefulShutdown() {
+                await self.writePending()
+            }
+            group.cancelAll()
         }
         // Graceful shutdown (or cancellation): the server has stopped; commit what is left.
         await self.writePending()
         self.logger.debug("ledger writer drained")
     }
 
+    /// Moves spooled entries into the store once it answers; the spool is cleared only after commit.
+    private func replaySpool() async {
+        guard let spool = self.spool, spool.depth > 0 else { return }
+        do {
+            let entries = try spool.entries()
+            var start = 0
+            while start < entries.count {
+                let end = min(start + 5000, entries.count)
+                try await self.store.insert(Array(entries[start..<end]))
+                start = end
+            }
+            try spool.clear()
+            self.state.withLock { $0.spoolDepth = 0 }
+            self.logger.info("ledger spool replayed", metadata: ["switchyard.ledger.entries": "\(entries.count)"])
+        } catch {
+            // Still down: try again on the next tick.
+        }
+    }
+
     private func writePending() async {
+        await self.replaySpool()
         while true {
             let batch = self.state.withLock { state -> [LedgerEntry] in
                 defer { state.queue.removeAll(keepingCapacity: true) }
@@ -82,14 +129,34 @@ public final class LedgerWriter: LedgerSink, Service {
         }
     }
 
-    /// Commits `batch`, retrying with backoff until the store accepts it: entries are never dropped.
+    /// Commits `batch`; when the store fails, spools it (or, without a spool, retries with
+    /// backoff until the store accepts it): entries are never dropped.
     private func commit(_ batch: [LedgerEntry]) async {
         var delay = Duration.milliseconds(50)
         while true {
             do {
+                // Keep order: while older entries wait in the spool, new ones join them there.
+                if let spool = self.spool, spool.depth > 0 {
+                    try spool.append(batch)
+                    self.state.withLock { $0.spoolDepth = spool.depth }
+                    return
+                }
                 try await self.store.insert(batch)
                 return
             } catch {
+                if let spool = self.spool {
+                    do {
+                        try spool.append(batch)
+                        self.state.withLock { $0.spoolDepth = spool.depth }
+                        self.logger.info(
+                            "ledger store unavailable, entries spooled",
+                            metadata: ["switchyard.ledger.batch": "\(batch.count)", "error.type": "\(type(of: error))"]
+                        )
+                        return
+                    } catch {
+                        self.logger.error("ledger spool write failed", metadata: ["error.type": "\(type(of: error))"])
+                    }
+                }
                 if Task.isCancelled {
                     // Shutdown escalated to cancellation while the store is down. Losing money
                     // records is an operator-visible event, hence error level despite being a library.

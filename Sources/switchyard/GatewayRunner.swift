@@ -29,12 +29,46 @@ enum GatewayRunner {
         return logger
     }
 
-    static func openStore(_ location: StoreLocation) throws -> any LedgerStore {
-        switch location {
-        case .sqlite(let path): return try SQLiteLedgerStore(path: path)
-        case .memory: return MemoryLedgerStore()
-        case .postgres:
-            throw ValidationError("store: PostgreSQL is not supported by this build yet; use sqlite:PATH or memory")
+    /// The store of `config`, and the service it needs running (PostgreSQL's connection pool).
+    static func openStore(_ config: GatewayConfig, logger: Logger) throws -> (any LedgerStore, PostgresLedgerStore?) {
+        switch config.store {
+        case .sqlite(let path): return (try SQLiteLedgerStore(path: path), nil)
+        case .memory: return (MemoryLedgerStore(), nil)
+        case .postgres(let url):
+            let store = try PostgresLedgerStore(url: url, logger: logger)
+            return (store, store)
+        }
+    }
+
+    /// Where ledger entries wait while the store is down.
+    static func spoolPath(_ config: GatewayConfig) -> String? {
+        if let path = config.spoolPath { return path }
+        switch config.store {
+        case .sqlite(let path): return path + ".spool"
+        case .postgres: return "switchyard-ledger.spool"
+        case .memory: return nil
+        }
+    }
+
+    /// Runs `body` with the store open (and migrated); for PostgreSQL the pool runs meanwhile.
+    static func withStore<T: Sendable>(
+        _ config: GatewayConfig,
+        logger: Logger,
+        _ body: @Sendable (any LedgerStore) async throws -> T
+    ) async throws -> T {
+        let (store, postgres) = try Self.openStore(config, logger: logger)
+        guard let postgres else { return try await body(store) }
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask { try await postgres.run() }
+            do {
+                try await postgres.migrate()
+                let result = try await body(store)
+                group.cancelAll()
+                return result
+            } catch {
+                group.cancelAll()
+                throw error
+            }
         }
     }
 
@@ -46,13 +80,25 @@ enum GatewayRunner {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        let store = try Self.openStore(config.store)
-        let ledger = LedgerWriter(store: store, logger: logger)
+        let (store, postgres) = try Self.openStore(config, logger: logger)
+        let ledger = LedgerWriter(store: store, logger: logger, spoolPath: Self.spoolPath(config))
         let httpClient = Gateway.makeHTTPClient(for: config, logger: logger)
         let gateway = Gateway(config: config, httpClient: httpClient, ledger: ledger, store: store)
-        let app = buildApplication(gateway: gateway, listen: listen, logger: logger, onServerRunning: onServerRunning)
+        var migrate: (@Sendable () async throws -> Void)?
+        if let postgres { migrate = { try await postgres.migrate() } }
+        let app = buildApplication(
+            gateway: gateway,
+            listen: listen,
+            logger: logger,
+            beforeServerStarts: migrate,
+            onServerRunning: onServerRunning
+        )
+        // Started in this order, stopped in reverse: the server drains first, then the upstream
+        // client closes, then the ledger writer commits what is left, then the database pool closes.
+        var services: [any Service] = [ledger, HTTPClientService(client: httpClient), app]
+        if let postgres { services.insert(postgres, at: 0) }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [ledger, HTTPClientService(client: httpClient), app],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

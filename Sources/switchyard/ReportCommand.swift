@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SwitchyardCore
 
 struct ReportCommand: AsyncParsableCommand {
@@ -29,8 +30,11 @@ struct RevenueShareReportCommand: AsyncParsableCommand {
         else {
             throw ValidationError("--from and --until are required")
         }
-        let store = try GatewayRunner.openStore(config.store)
-        let totals = try await store.revenueShareTotals(beneficiary: self.beneficiary, from: from, until: until)
+        let beneficiary = self.beneficiary
+        let totals = try await GatewayRunner.withStore(config, logger: GatewayRunner.makeLogger(level: .error)) {
+            store in
+            try await store.revenueShareTotals(beneficiary: beneficiary, from: from, until: until)
+        }
         let report = RevenueShareReport(beneficiary: self.beneficiary, from: from, until: until, totals: totals)
         if self.format == .json { return try printJSON(report) }
         var rows = [["BENEFICIARY", "AGREEMENT", "ENTRIES", "AMOUNT_USD", "AMOUNT_NANOS"]]

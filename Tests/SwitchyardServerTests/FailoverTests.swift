@@ -22,7 +22,7 @@ import Testing
 
     @Test(arguments: faults, [false, true])
     func aFailureBeforeTheFirstByteFailsOver(fault: (name: String, fault: SimulatedFault), stream: Bool) async throws {
-        let configure = { urls in Harness.config(simulatorURLs: urls, firstByteTimeout: .milliseconds(400)) }
+        let configure = { urls in Harness.config(simulatorURLs: urls, firstByteTimeout: .seconds(1)) }
         try await Harness.run(simulators: 2, configure: configure) { harness in
             harness.simulators[0].enqueue([fault.fault])
             let answer = try await harness.chat(stream: stream)
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func aTimeoutEverywhereIsA504() async throws {
-        let configure = { urls in Harness.config(simulatorURLs: urls, firstByteTimeout: .milliseconds(300)) }
+        let configure = { urls in Harness.config(simulatorURLs: urls, firstByteTimeout: .seconds(1)) }
         try await Harness.run(simulators: 1, configure: configure) { harness in
             harness.simulators[0].enqueue([.hang(maxSeconds: 30)])
             let answer = try await harness.chat()

@@ -223,7 +223,7 @@ private struct ConfigReader {
 
     mutating func readGateway(_ root: Node) -> GatewayConfig? {
         let allowed: Set = [
-            "listen", "store", "admin_key", "max_request_body", "providers", "models", "routing", "agreements",
+            "listen", "store", "spool", "admin_key", "max_request_body", "providers", "models", "routing", "agreements",
             "tenants",
             "keys",
         ]
@@ -252,6 +252,7 @@ private struct ConfigReader {
             }
         }
         let adminKey = self.string(fields["admin_key"], "admin_key").map(Secret.init)
+        let spoolPath = self.string(fields["spool"], "spool")
         var maxBody = 10 << 20
         if let text = self.string(fields["max_request_body"], "max_request_body") {
             if let bytes = ByteSizeText.parse(text), bytes > 0 {
@@ -283,7 +284,7 @@ private struct ConfigReader {
             tenants: tenants,
             keys: keys,
             agreements: agreements
-        )
+        ).with(spoolPath: spoolPath)
     }
 
     mutating func readProviders(_ node: Node) -> [ProviderConfig] {

@@ -8,6 +8,9 @@ public struct GatewayConfig: Sendable {
     public var store: StoreLocation
     /// The bearer key of the admin API, if configured.
     public var adminKey: Secret?
+    /// Where ledger entries wait while the store is unreachable (default: beside the SQLite
+    /// file, or `switchyard-ledger.spool` in the working directory).
+    public var spoolPath: String?
     /// Largest accepted request body in bytes (default 10 MiB).
     public var maxRequestBodyBytes: Int
     /// Upstream providers in configured order.
@@ -46,6 +49,13 @@ public struct GatewayConfig: Sendable {
         self.tenants = tenants
         self.keys = keys
         self.agreements = agreements
+    }
+
+    /// A copy with `spoolPath` set.
+    public func with(spoolPath: String?) -> GatewayConfig {
+        var copy = self
+        copy.spoolPath = spoolPath
+        return copy
     }
 
     /// The provider with `id`.

@@ -181,7 +181,7 @@ public struct ContractBook: Sendable {
 }
 
 /// Revenue accrued to a partner by one ledger entry.
-public struct RevenueShareAccrual: Sendable, Hashable {
+public struct RevenueShareAccrual: Sendable, Hashable, Codable {
     /// Who is owed (`microsoft`).
     public var beneficiary: String
     /// The agreement that grants it.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One request, as the ledger records it: where it went, what it used, what it cost and earned.
-public struct LedgerEntry: Hashable, Sendable {
+public struct LedgerEntry: Hashable, Sendable, Codable {
     /// The gateway's request id (the client's `x-request-id` when it sent one). Unique.
     public var requestID: String
     /// When the request arrived (UTC).
@@ -94,6 +94,15 @@ public struct LedgerEntry: Hashable, Sendable {
 public protocol LedgerSink: Sendable {
     /// Queues `entry` for writing. Never blocks, never throws.
     func record(_ entry: LedgerEntry)
+    /// Entries parked in a local spool while the store is unreachable.
+    var spoolDepth: Int { get }
+    /// Whether the sink can keep entries safe while the store is unreachable.
+    var hasSpool: Bool { get }
+}
+
+extension LedgerSink {
+    public var spoolDepth: Int { 0 }
+    public var hasSpool: Bool { false }
 }
 
 /// Durable storage of ledger entries.

@@ -1,5 +1,5 @@
 /// Token counts of one request, in OpenAI's convention (cached tokens are part of prompt tokens).
-public struct TokenUsage: Hashable, Sendable {
+public struct TokenUsage: Hashable, Sendable, Codable {
     /// Prompt tokens, cached ones included.
     public var promptTokens: Int
     /// Completion tokens, reasoning tokens included.

@@ -1,0 +1,187 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SwitchyardCore
+import SwitchyardStore
+import Testing
+
+/// Both engines pass the same suite.
+enum Engine: String, CaseIterable, Sendable {
+    case sqlite
+    case postgres
+
+    func withStore(_ body: (any LedgerStore) async throws -> Void) async throws {
+        switch self {
+        case .sqlite: try await body(try SQLiteLedgerStore(path: try temporaryDatabasePath()))
+        case .postgres: try await TestPostgres.withDatabase { stores, _ in try await body(stores[0]) }
+        }
+    }
+}
+
+func entry(_ id: String, at time: Date, charge: Int64, shares: [RevenueShareAccrual] = []) -> LedgerEntry {
+    var entry = sampleEntry(id)
+    entry.time = time
+    entry.charge = USDNanos(charge)
+    entry.revenueShares = shares
+    return entry
+}
+
+@Suite(.timeLimit(.minutes(1))) struct StoreSuiteTests {
+    static let day = Date(timeIntervalSince1970: 1_795_000_000)
+
+    @Test(arguments: Engine.allCases)
+    func insertsAreIdempotentByRequestID(engine: Engine) async throws {
+        try await engine.withStore { store in
+            try await store.insert([sampleEntry("a"), sampleEntry("b")])
+            try await store.insert([sampleEntry("b"), sampleEntry("c")])
+            try await store.insert([])
+            #expect(try await store.count() == 3)
+            try await store.ping()
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
+    func revenueShareTotalsAreExactSumsInTheHalfOpenPeriod(engine: Engine) async throws {
+        try await engine.withStore { store in
+            let ms = RevenueShareAccrual(beneficiary: "microsoft", agreementID: "a1", amount: USDNanos(200_000_001))
+            let amzn = RevenueShareAccrual(beneficiary: "amazon", agreementID: "a2", amount: USDNanos(7))
+            try await store.insert([
+                entry("r1", at: Self.day, charge: 1_000_000_005, shares: [ms, amzn]),
+                entry("r2", at: Self.day.addingTimeInterval(10), charge: 5, shares: [ms]),
+                entry("r3", at: Self.day.addingTimeInterval(86_400), charge: 5, shares: [ms]),  // outside
+            ])
+            // A replayed entry does not count its shares twice.
+            try await store.insert([entry("r2", at: Self.day.addingTimeInterval(10), charge: 5, shares: [ms])])
+            let totals = try await store.revenueShareTotals(
+                beneficiary: nil,
+                from: Self.day,
+                until: Self.day.addingTimeInterval(86_400)
+            )
+            #expect(
+                totals == [
+                    RevenueShareTotal(beneficiary: "amazon", agreementID: "a2", entries: 1, amount: USDNanos(7)),
+                    RevenueShareTotal(
+                        beneficiary: "microsoft",
+                        agreementID: "a1",
+                        entries: 2,
+                        amount: USDNanos(400_000_002)
+                    ),
+                ]
+            )
+            let microsoft = try await store.revenueShareTotals(
+                beneficiary: "microsoft",
+                from: Self.day,
+                until: Self.day.addingTimeInterval(86_401)
+            )
+            #expect(microsoft.map(\.amount) == [USDNanos(600_000_003)])
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
+    func aSpooledLedgerReplaysExactlyOnceWhenTheStoreReturns(engine: Engine) async throws {
+        try await engine.withStore { store in
+            let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+            let gate = SwitchableStore(inner: store)
+            let writer = LedgerWriter(store: gate, logger: Logger(label: "test"), spoolPath: spool)
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                group.addTask { try await writer.run() }
+                gate.isDown = true
+                for index in 0..<300 { writer.record(sampleEntry("spooled-\(index)")) }
+                await writer.flushed()
+                #expect(writer.spoolDepth == 300)
+                #expect(try await store.count() == 0)
+                gate.isDown = false
+                writer.record(sampleEntry("after"))
+                await writer.flushed()
+                #expect(writer.spoolDepth == 0)
+                #expect(try await store.count() == 301)
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func aSpoolSurvivesARestartAndIsReplayedByTheNextProcess() async throws {
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
+        let store = try SQLiteLedgerStore(path: try temporaryDatabasePath())
+        let down = SwitchableStore(inner: store)
+        down.isDown = true
+        let first = LedgerWriter(store: down, logger: Logger(label: "test"), spoolPath: spool)
+        let group = ServiceGroup(services: [first], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks async throws in
+            tasks.addTask { try await group.run() }
+            for index in 0..<50 { first.record(sampleEntry("e\(index)")) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(try await store.count() == 0)
+        let second = LedgerWriter(store: store, logger: Logger(label: "test"), spoolPath: spool)
+        #expect(second.spoolDepth == 50)
+        try await withThrowingTaskGroup(of: Void.self) { tasks async throws in
+            tasks.addTask { try await second.run() }
+            second.record(sampleEntry("e0"))  // a duplicate of a spooled one: counted once
+            await second.flushed()
+            tasks.cancelAll()
+        }
+        #expect(try await store.count() == 50)
+        #expect(second.spoolDepth == 0)
+    }
+
+    @Test func twoInstancesShareOnePostgresLedgerWithoutDoubleCounting() async throws {
+        try await TestPostgres.withDatabase(stores: 2) { stores, _ in
+            try await withThrowingTaskGroup(of: Void.self) { group async throws in
+                for (index, store) in stores.enumerated() {
+                    group.addTask {
+                        for batch in 0..<20 {
+                            // Overlapping ids: each instance also retries the other's batches.
+                            let ids = (0..<50).map { "r\((batch + index) % 20)-\($0)" }
+                            try await store.insert(ids.map { sampleEntry($0) })
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await stores[0].count() == 1000)
+            #expect(try await stores[1].count() == 1000)
+        }
+    }
+
+    @Test func migrationsAreIdempotentAcrossReplicas() async throws {
+        try await TestPostgres.withDatabase(stores: 3) { stores, _ in
+            for store in stores { try await store.migrate() }
+            try await stores[2].insert([sampleEntry("x")])
+            #expect(try await stores[0].count() == 1)
+        }
+    }
+}
+
+/// A store that can be switched off, as a database that goes away and comes back.
+final class SwitchableStore: LedgerStore, @unchecked Sendable {
+    let inner: any LedgerStore
+    private let lock = NSLock()
+    private var down = false
+
+    init(inner: any LedgerStore) { self.inner = inner }
+
+    var isDown: Bool {
+        get { self.lock.withLock { self.down } }
+        set { self.lock.withLock { self.down = newValue } }
+    }
+
+    struct Down: Error {}
+
+    func insert(_ entries: [LedgerEntry]) async throws {
+        if self.isDown { throw Down() }
+        try await self.inner.insert(entries)
+    }
+
+    func ping() async throws {
+        if self.isDown { throw Down() }
+        try await self.inner.ping()
+    }
+
+    func count() async throws -> Int { try await self.inner.count() }
+
+    func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal] {
+        try await self.inner.revenueShareTotals(beneficiary: beneficiary, from: from, until: until)
+    }
+}
