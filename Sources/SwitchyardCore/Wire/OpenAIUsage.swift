@@ -74,8 +74,10 @@ public enum OpenAIUsage {
     }
 
     /// Whether `"usage"` appears followed by `:` and `{` (not `null`).
+    private static let usageNeedle: [UInt8] = Array(#""usage""#.utf8)
+
     static func hasUsageObject(_ data: [UInt8]) -> Bool {
-        let needle = Array(#""usage""#.utf8)
+        let needle = Self.usageNeedle
         guard data.count > needle.count else { return false }
         var index = 0
         while index + needle.count <= data.count {

@@ -30,20 +30,44 @@ public struct SSEDecoder: Sendable {
     /// Creates a decoder.
     public init() {}
 
+    private static let eventField: [UInt8] = Array("event".utf8)
+
     /// Consumes `bytes`, appending every event they complete to `events`.
-    public mutating func push(_ bytes: some Sequence<UInt8>, into events: inout [SSEEvent]) {
-        for byte in bytes {
-            if byte == 0x0A && self.lastWasCR {
-                self.lastWasCR = false
+    public mutating func push(_ bytes: some Collection<UInt8>, into events: inout [SSEEvent]) {
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            self.push(buffer: UnsafeRawBufferPointer(buffer), into: &events)
+        }
+        if handled == nil {
+            Array(bytes).withUnsafeBytes { self.push(buffer: $0, into: &events) }
+        }
+    }
+
+    /// Consumes raw bytes: scans for line ends and moves whole runs of bytes at once.
+    public mutating func push(buffer: UnsafeRawBufferPointer, into events: inout [SSEEvent]) {
+        let count = buffer.count
+        var index = 0
+        if self.lastWasCR && count > 0 && buffer[0] == 0x0A { index = 1 }
+        self.lastWasCR = false
+        var start = index
+        while index < count {
+            let byte = buffer[index]
+            guard byte == 0x0A || byte == 0x0D else {
+                index += 1
                 continue
             }
-            self.lastWasCR = byte == 0x0D
-            if byte == 0x0A || byte == 0x0D {
-                self.endLine(into: &events)
-            } else {
-                self.line.append(byte)
+            self.line.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<index]))
+            self.endLine(into: &events)
+            if byte == 0x0D {
+                if index + 1 < count {
+                    if buffer[index + 1] == 0x0A { index += 1 }
+                } else {
+                    self.lastWasCR = true
+                }
             }
+            index += 1
+            start = index
         }
+        if start < count { self.line.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<count])) }
     }
 
     /// Whether bytes of an unfinished event are buffered (a stream that ends here was cut short).
@@ -62,12 +86,11 @@ public struct SSEDecoder: Sendable {
         let colon = self.line.firstIndex(of: UInt8(ascii: ":")) ?? self.line.count
         var valueStart = min(colon + 1, self.line.count)
         if valueStart < self.line.count && self.line[valueStart] == 0x20 { valueStart += 1 }
-        let field = self.line[0..<colon]
-        if field.elementsEqual("data".utf8) {
+        if colon == 4 && self.line[0] == 0x64 && self.line[1] == 0x61 && self.line[2] == 0x74 && self.line[3] == 0x61 {
             if self.hasData { self.data.append(0x0A) }
             self.data.append(contentsOf: self.line[valueStart...])
             self.hasData = true
-        } else if field.elementsEqual("event".utf8) {
+        } else if colon == 5 && self.line.starts(with: Self.eventField) {
             self.eventName = String(decoding: self.line[valueStart...], as: UTF8.self)
         }
     }
