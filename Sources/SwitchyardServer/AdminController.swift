@@ -15,6 +15,7 @@ struct AdminController: Sendable {
         admin.get("/explain", use: self.explain)
         admin.get("/timeline", use: self.timeline)
         admin.get("/reports/revenue-share", use: self.revenueShare)
+        admin.get("/reports/usage", use: self.usage)
     }
 
     @Sendable func explain(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -48,6 +49,23 @@ struct AdminController: Sendable {
         let beneficiary = request.uri.queryParameters["beneficiary"].map(String.init)
         let totals = try await self.gateway.store.revenueShareTotals(beneficiary: beneficiary, from: from, until: until)
         return try Self.json(RevenueShareReport(beneficiary: beneficiary, from: from, until: until, totals: totals))
+    }
+
+    @Sendable func usage(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let from = try Self.instant(request, "from"), let until = try Self.instant(request, "until") else {
+            throw GatewayError(
+                code: .invalidRequest,
+                message: "Query parameters 'from' and 'until' are required.",
+                param: "from"
+            )
+        }
+        let text = request.uri.queryParameters["by"].map(String.init) ?? "tenant"
+        guard let dimension = UsageDimension(rawValue: text) else {
+            let names = UsageDimension.allCases.map(\.rawValue).joined(separator: ", ")
+            throw GatewayError(code: .invalidRequest, message: "'by' must be one of: \(names).", param: "by")
+        }
+        let rows = try await self.gateway.store.usage(by: dimension, from: from, until: until)
+        return try Self.json(UsageReport(by: dimension.rawValue, from: from, until: until, rows: rows))
     }
 
     static func instant(_ request: Request, _ name: String) throws(GatewayError) -> Date? {

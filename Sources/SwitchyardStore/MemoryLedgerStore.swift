@@ -17,6 +17,42 @@ public final class MemoryLedgerStore: LedgerStore {
 
     public func ping() async throws {}
 
+    public func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
+        var totals: [String: UsageTotal] = [:]
+        for entry in self.allEntries() where entry.time >= from && entry.time < until {
+            let day = String(InstantText.format(entry.time).prefix(10))
+            let group: String =
+                switch dimension {
+                case .tenant: entry.tenant
+                case .key: entry.keyID
+                case .model: entry.model
+                case .provider: entry.provider ?? "-"
+                case .cloud: entry.cloud ?? "-"
+                case .day: day
+                case .month: String(day.prefix(7))
+                }
+            var total =
+                totals[group]
+                ?? UsageTotal(
+                    group: group,
+                    requests: 0,
+                    errors: 0,
+                    promptTokens: 0,
+                    completionTokens: 0,
+                    cost: .zero,
+                    charge: .zero
+                )
+            total.requests += 1
+            if entry.status >= 400 || entry.errorCode != nil { total.errors += 1 }
+            total.promptTokens += Int64(entry.usage.promptTokens)
+            total.completionTokens += Int64(entry.usage.completionTokens)
+            total.cost = total.cost + entry.cost
+            total.charge = total.charge + entry.charge
+            totals[group] = total
+        }
+        return totals.values.sorted { $0.group < $1.group }
+    }
+
     public func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal] {
         var totals: [String: RevenueShareTotal] = [:]
         for entry in self.allEntries() where entry.time >= from && entry.time < until {

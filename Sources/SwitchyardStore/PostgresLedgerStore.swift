@@ -181,6 +181,47 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         }
     }
 
+    public func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
+        let group: String
+        switch dimension {
+        case .tenant: group = "tenant"
+        case .key: group = "key_id"
+        case .model: group = "model"
+        case .provider: group = "COALESCE(provider, '-')"
+        case .cloud: group = "COALESCE(cloud, '-')"
+        case .day: group = "to_char(to_timestamp(time_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        case .month: group = "to_char(to_timestamp(time_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM')"
+        }
+        var query = PostgresQuery(
+            unsafeSQL: """
+                SELECT \(group) AS grp, COUNT(*), COUNT(*) FILTER (WHERE status >= 400 OR error_code IS NOT NULL),
+                    SUM(prompt_tokens)::bigint, SUM(completion_tokens)::bigint, SUM(cost_nanos)::bigint, SUM(charge_nanos)::bigint
+                FROM ledger_entries WHERE time_ms >= $1 AND time_ms < $2
+                GROUP BY grp ORDER BY grp
+                """
+        )
+        try query.binds.append(SQLiteLedgerStore.millis(from), context: .default)
+        try query.binds.append(SQLiteLedgerStore.millis(until), context: .default)
+        var totals: [UsageTotal] = []
+        let rows = try await self.client.query(query, logger: self.logger)
+        for try await (group, requests, errors, prompt, completion, cost, charge) in rows.decode(
+            (String, Int64, Int64, Int64, Int64, Int64, Int64).self
+        ) {
+            totals.append(
+                UsageTotal(
+                    group: group,
+                    requests: Int(requests),
+                    errors: Int(errors),
+                    promptTokens: prompt,
+                    completionTokens: completion,
+                    cost: USDNanos(cost),
+                    charge: USDNanos(charge)
+                )
+            )
+        }
+        return totals
+    }
+
     public func ping() async throws {
         try await self.client.query("SELECT 1", logger: self.logger)
     }

@@ -135,6 +135,42 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    public func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
+        let group: String
+        switch dimension {
+        case .tenant: group = "tenant"
+        case .key: group = "key_id"
+        case .model: group = "model"
+        case .provider: group = "COALESCE(provider, '-')"
+        case .cloud: group = "COALESCE(cloud, '-')"
+        case .day: group = "strftime('%Y-%m-%d', time_ms / 1000, 'unixepoch')"
+        case .month: group = "strftime('%Y-%m', time_ms / 1000, 'unixepoch')"
+        }
+        return try await self.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(group) AS grp, COUNT(*) AS requests, SUM(status >= 400 OR error_code IS NOT NULL) AS errors,
+                        SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion,
+                        SUM(cost_nanos) AS cost, SUM(charge_nanos) AS charge
+                    FROM ledger_entries WHERE time_ms >= ? AND time_ms < ?
+                    GROUP BY grp ORDER BY grp
+                    """,
+                arguments: [Self.millis(from), Self.millis(until)]
+            ).map { row in
+                UsageTotal(
+                    group: row["grp"],
+                    requests: row["requests"],
+                    errors: row["errors"],
+                    promptTokens: row["prompt"],
+                    completionTokens: row["completion"],
+                    cost: USDNanos(row["cost"]),
+                    charge: USDNanos(row["charge"])
+                )
+            }
+        }
+    }
+
     public func ping() async throws {
         _ = try await self.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }

@@ -7,7 +7,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Reports from the ledger.",
-        subcommands: [RevenueShareReportCommand.self]
+        subcommands: [UsageReportCommand.self, RevenueShareReportCommand.self]
     )
 }
 
@@ -51,3 +51,54 @@ struct RevenueShareReportCommand: AsyncParsableCommand {
         print(TableText.render(rows, format: self.format))
     }
 }
+
+struct UsageReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "usage",
+        abstract: "Requests, tokens, cost and charge from the ledger, grouped by one dimension."
+    )
+
+    @Option(name: .long, help: "The configuration file (its store is read).") var config: String
+    @Option(name: .long, help: "tenant, key, model, provider, cloud, day or month.") var by: UsageDimension = .tenant
+    @Option(name: .long, help: "From this instant (UTC, inclusive).") var from: String
+    @Option(name: .long, help: "Until this instant (UTC, exclusive).") var until: String
+    @Option(name: .long, help: "table, csv or json.") var format: OutputFormat = .table
+
+    func run() async throws {
+        let config = try loadConfig(self.config)
+        guard let from = try parseInstant(self.from, option: "from"),
+            let until = try parseInstant(self.until, option: "until")
+        else { throw ValidationError("--from and --until are required") }
+        let dimension = self.by
+        let rows = try await GatewayRunner.withStore(config, logger: GatewayRunner.makeLogger(level: .error)) { store in
+            try await store.usage(by: dimension, from: from, until: until)
+        }
+        let report = UsageReport(by: dimension.rawValue, from: from, until: until, rows: rows)
+        if self.format == .json { return try printJSON(report) }
+        var table = [
+            [
+                dimension.rawValue.uppercased(), "REQUESTS", "ERRORS", "PROMPT_TOKENS", "COMPLETION_TOKENS", "COST_USD",
+                "CHARGE_USD",
+            ]
+        ]
+        for row in rows {
+            table.append([
+                row.group, String(row.requests), String(row.errors), String(row.promptTokens),
+                String(row.completionTokens),
+                row.cost.description, row.charge.description,
+            ])
+        }
+        if self.format == .table {
+            let total = report.total
+            table.append([
+                "TOTAL", String(total.requests), String(total.errors), String(total.promptTokens),
+                String(total.completionTokens),
+                total.cost.description, total.charge.description,
+            ])
+            print("usage by \(dimension.rawValue) \(InstantText.format(from)) – \(InstantText.format(until))\n")
+        }
+        print(TableText.render(table, format: self.format))
+    }
+}
+
+extension UsageDimension: ExpressibleByArgument {}

@@ -45,4 +45,5 @@ struct UnreachableStore: LedgerStore {
     func ping() async throws { throw Down() }
     func count() async throws -> Int { throw Down() }
     func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal] { [] }
+    func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] { [] }
 }

@@ -129,5 +129,6 @@ final class FlakyStore: LedgerStore {
     func ping() async throws {}
     func count() async throws -> Int { try await self.inner.count() }
     func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal] { [] }
+    func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] { [] }
 }
 struct FlakyStoreError: Error {}

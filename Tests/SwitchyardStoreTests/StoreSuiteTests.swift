@@ -78,6 +78,46 @@ func entry(_ id: String, at time: Date, charge: Int64, shares: [RevenueShareAccr
     }
 
     @Test(arguments: Engine.allCases)
+    func usageReportsGroupAndSumExactly(engine: Engine) async throws {
+        try await engine.withStore { store in
+            var entries: [LedgerEntry] = []
+            for index in 0..<40 {
+                var item = entry(
+                    "u\(index)",
+                    at: Self.day.addingTimeInterval(Double(index) * 7_200),
+                    charge: 1_000_000_001 + Int64(index)
+                )
+                item.tenant = index % 3 == 0 ? "globex" : "acme"
+                item.model = index % 2 == 0 ? "gpt-5" : "gpt-5-mini"
+                item.status = index % 10 == 9 ? 503 : 200
+                entries.append(item)
+            }
+            try await store.insert(entries)
+            let until = Self.day.addingTimeInterval(40 * 7_200)
+            for dimension in UsageDimension.allCases {
+                let rows = try await store.usage(by: dimension, from: Self.day, until: until)
+                // Totals equal the sum of the rows, and the sum of what was inserted.
+                #expect(rows.reduce(0) { $0 + $1.requests } == 40, "\(dimension)")
+                #expect(
+                    rows.reduce(USDNanos.zero) { $0 + $1.charge } == entries.reduce(USDNanos.zero) { $0 + $1.charge }
+                )
+                #expect(rows.reduce(0) { $0 + $1.errors } == 4)
+            }
+            let tenants = try await store.usage(by: .tenant, from: Self.day, until: until)
+            #expect(tenants.map(\.group) == ["acme", "globex"])
+            #expect(tenants.map(\.requests) == [26, 14])
+            let days = try await store.usage(by: .day, from: Self.day, until: until)
+            #expect(days.first?.group == String(InstantText.format(Self.day).prefix(10)))
+            let firstTwo = try await store.usage(
+                by: .model,
+                from: Self.day,
+                until: Self.day.addingTimeInterval(7_200 * 2)
+            )
+            #expect(firstTwo.map(\.requests) == [1, 1])
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
     func aSpooledLedgerReplaysExactlyOnceWhenTheStoreReturns(engine: Engine) async throws {
         try await engine.withStore { store in
             let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)").path
@@ -183,5 +223,9 @@ final class SwitchableStore: LedgerStore, @unchecked Sendable {
 
     func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal] {
         try await self.inner.revenueShareTotals(beneficiary: beneficiary, from: from, until: until)
+    }
+
+    func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
+        try await self.inner.usage(by: dimension, from: from, until: until)
     }
 }

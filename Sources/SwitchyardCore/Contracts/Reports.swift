@@ -62,3 +62,41 @@ public enum ReportJSON {
         return encoder
     }
 }
+
+/// A usage report as the CLI and the admin API return it; ``total`` is the sum of the rows.
+public struct UsageReport: Sendable, Encodable {
+    public var by: String
+    public var from: Date
+    public var until: Date
+    public var rows: [UsageTotal]
+    public var total: UsageTotal
+
+    /// Builds the report and its total.
+    public init(by: String, from: Date, until: Date, rows: [UsageTotal]) {
+        self.by = by
+        self.from = from
+        self.until = until
+        self.rows = rows
+        self.total = rows.reduce(
+            UsageTotal(
+                group: "total",
+                requests: 0,
+                errors: 0,
+                promptTokens: 0,
+                completionTokens: 0,
+                cost: .zero,
+                charge: .zero
+            )
+        ) { total, row in
+            UsageTotal(
+                group: "total",
+                requests: total.requests + row.requests,
+                errors: total.errors + row.errors,
+                promptTokens: total.promptTokens + row.promptTokens,
+                completionTokens: total.completionTokens + row.completionTokens,
+                cost: total.cost + row.cost,
+                charge: total.charge + row.charge
+            )
+        }
+    }
+}

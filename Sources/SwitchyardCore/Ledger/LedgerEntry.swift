@@ -116,6 +116,50 @@ public protocol LedgerStore: Sendable {
     /// Revenue share accrued in [`from`, `until`), per beneficiary and agreement (all
     /// beneficiaries when `beneficiary` is nil). Sums of stored exact amounts.
     func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal]
+    /// Usage in [`from`, `until`) grouped by one dimension, sums of stored exact integers.
+    func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal]
+}
+
+/// What a usage report groups by.
+public enum UsageDimension: String, Sendable, CaseIterable {
+    case tenant
+    case key
+    case model
+    case provider
+    case cloud
+    case day
+    case month
+}
+
+/// One row of a usage report.
+public struct UsageTotal: Sendable, Hashable, Encodable {
+    /// The group (a tenant id, a model, `2026-11-29`, …; `-` for none).
+    public var group: String
+    public var requests: Int
+    public var errors: Int
+    public var promptTokens: Int64
+    public var completionTokens: Int64
+    public var cost: USDNanos
+    public var charge: USDNanos
+
+    /// Creates a row.
+    public init(
+        group: String,
+        requests: Int,
+        errors: Int,
+        promptTokens: Int64,
+        completionTokens: Int64,
+        cost: USDNanos,
+        charge: USDNanos
+    ) {
+        self.group = group
+        self.requests = requests
+        self.errors = errors
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.cost = cost
+        self.charge = charge
+    }
 }
 
 /// Revenue share accrued to one beneficiary under one agreement over a period.
