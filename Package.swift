@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "switchyard", targets: ["switchyard"]),
         .library(name: "SwitchyardCore", targets: ["SwitchyardCore"]),
+        .library(name: "SwitchyardProviders", targets: ["SwitchyardProviders"]),
+        .library(name: "SwitchyardStore", targets: ["SwitchyardStore"]),
         .library(name: "SwitchyardServer", targets: ["SwitchyardServer"]),
         .library(name: "SwitchyardSimulator", targets: ["SwitchyardSimulator"]),
     ],

@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import SwitchyardCore
+import SwitchyardProviders
 
 /// A catalog like the demo's: four models on three clouds, two agreements with first access,
 /// exclusivity and revenue shares, two tenants.
@@ -47,6 +48,24 @@ let streamBody: [UInt8] = {
     text += head + #"[],"usage":{"prompt_tokens":19,"completion_tokens":12,"total_tokens":31}}"# + "\n\n"
     text += "data: [DONE]\n\n"
     return Array(text.utf8)
+}()
+
+/// A ConverseStream answer as Bedrock frames it: messageStart, 12 text deltas, stop, metadata.
+let converseFrames: [UInt8] = {
+    var frames = EventStreamEncoder.event("messageStart", payload: Array(#"{"role":"assistant"}"#.utf8))
+    for word in 0..<12 {
+        frames += EventStreamEncoder.event(
+            "contentBlockDelta",
+            payload: Array(#"{"contentBlockIndex":0,"delta":{"text":" word\#(word)"}}"#.utf8)
+        )
+    }
+    frames += EventStreamEncoder.event("contentBlockStop", payload: Array(#"{"contentBlockIndex":0}"#.utf8))
+    frames += EventStreamEncoder.event("messageStop", payload: Array(#"{"stopReason":"end_turn"}"#.utf8))
+    frames += EventStreamEncoder.event(
+        "metadata",
+        payload: Array(#"{"usage":{"inputTokens":19,"outputTokens":12,"totalTokens":31},"metrics":{"latencyMs":120}}"#.utf8)
+    )
+    return frames
 }()
 
 let benchmarks: @Sendable () -> Void = {
@@ -96,6 +115,39 @@ let benchmarks: @Sendable () -> Void = {
             var events: [SSEEvent] = []
             decoder.push(streamBody, into: &events)
             for event in events { blackHole(OpenAIUsage.inspectChunk(event.data)) }
+        }
+    }
+
+    Benchmark("EventStreamDecoder, 16-frame ConverseStream (CRCs checked)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var decoder = EventStreamDecoder()
+            decoder.push(converseFrames)
+            while let message = try? decoder.next() { blackHole(message) }
+        }
+    }
+
+    let signer = SigV4(
+        credentials: AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: Secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")),
+        region: "us-west-2",
+        service: "bedrock"
+    )
+    let payloadHash = SigV4.sha256Hex(requestBody)
+    let signingDate = Date(timeIntervalSince1970: 1_795_000_000)
+    Benchmark("SigV4.sign, Converse request") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(
+                signer.sign(
+                    method: "POST",
+                    path: "/model/openai.gpt-5-v1:0/converse-stream",
+                    query: "",
+                    headers: [
+                        ("host", "bedrock-runtime.us-west-2.amazonaws.com"), ("content-type", "application/json"),
+                        ("x-amz-date", "20261129T120000Z"),
+                    ],
+                    payloadHash: payloadHash,
+                    date: signingDate
+                )
+            )
         }
     }
 }

@@ -1,0 +1,62 @@
+// Ledger write throughput: N synthetic entries (with one revenue share each) written in
+// batches of 1,000 through each store, as the group-commit writer does under load.
+import Foundation
+import Logging
+import SwitchyardCore
+import SwitchyardStore
+
+let arguments = CommandLine.arguments
+let total = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
+let postgresURL = arguments.count > 2 ? arguments[2] : ProcessInfo.processInfo.environment["SWITCHYARD_POSTGRES_URL"]
+let batchSize = 1_000
+let run = UUID().uuidString.prefix(8)
+
+func entries(_ batch: Int) -> [LedgerEntry] {
+    (0..<batchSize).map { index in
+        LedgerEntry(
+            requestID: "req_\(run)_\(batch)_\(index)",
+            time: Date(timeIntervalSince1970: 1_795_000_000 + Double(batch * batchSize + index) / 1000),
+            tenant: "tenant-\(index % 17)",
+            keyID: "key-\(index % 101)",
+            model: index % 2 == 0 ? "gpt-5" : "gpt-5-mini",
+            provider: "azure-eastus",
+            deployment: "gpt-5-prod",
+            cloud: "azure",
+            region: "eastus",
+            status: 200,
+            stream: index % 3 == 0,
+            attempts: 1,
+            latencyMillis: 120,
+            timeToFirstByteMillis: 40,
+            usage: TokenUsage(promptTokens: 19, completionTokens: 16),
+            cost: USDNanos(167_500),
+            charge: USDNanos(201_000),
+            revenueShares: [RevenueShareAccrual(beneficiary: "microsoft", agreementID: "azure-first-access", amount: USDNanos(40_200))]
+        )
+    }
+}
+
+func measure(_ name: String, _ store: any LedgerStore) async throws {
+    let batches = (0..<(total / batchSize)).map(entries)
+    let started = ContinuousClock.now
+    for batch in batches { try await store.insert(batch) }
+    let elapsed = ContinuousClock.now - started
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    print("\(name): \(total) entries in \(String(format: "%.2f", seconds)) s = \(Int(Double(total) / seconds)) entries/s")
+}
+
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-throughput-\(run)")
+try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+try await measure("sqlite", try SQLiteLedgerStore(path: directory.appendingPathComponent("ledger.db").path))
+
+if let postgresURL {
+    let store = try PostgresLedgerStore(url: Secret(postgresURL), logger: Logger(label: "bench"))
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await store.run() }
+        try await store.migrate()
+        try await measure("postgres", store)
+        group.cancelAll()
+    }
+} else {
+    print("postgres: skipped (pass a URL or set SWITCHYARD_POSTGRES_URL)")
+}
