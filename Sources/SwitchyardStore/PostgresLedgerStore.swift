@@ -145,39 +145,59 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         let charges = entries.map(\.charge.value)
         let errors = entries.map { $0.errorCode ?? "" }
         let shares = entries.flatMap { entry in entry.revenueShares.map { (entry, $0) } }
-        try await self.client.withTransaction(logger: self.logger) { connection in
-            try await connection.query(
-                """
-                INSERT INTO ledger_entries (
-                    request_id, time_ms, tenant, key_id, model, provider, deployment, cloud, region, status, stream,
-                    attempts, latency_ms, ttfb_ms, prompt_tokens, completion_tokens, cached_tokens, usage_estimated,
-                    cost_nanos, charge_nanos, error_code)
-                SELECT id, t, tenant, key, model, NULLIF(provider, ''), NULLIF(deployment, ''), NULLIF(cloud, ''),
-                    NULLIF(region, ''), status, stream, attempts, latency, NULLIF(ttfb, -1), prompt, completion, cached,
-                    estimated, cost, charge, NULLIF(error, '')
-                FROM UNNEST(\(ids)::text[], \(times)::bigint[], \(tenants)::text[], \(keys)::text[], \(models)::text[],
-                    \(providers)::text[], \(deployments)::text[], \(clouds)::text[], \(regions)::text[], \(statuses)::bigint[],
-                    \(streams)::boolean[], \(attempts)::bigint[], \(latencies)::bigint[], \(ttfbs)::bigint[],
-                    \(prompts)::bigint[], \(completions)::bigint[], \(cached)::bigint[], \(estimated)::boolean[],
-                    \(costs)::bigint[], \(charges)::bigint[], \(errors)::text[])
-                    AS batch(id, t, tenant, key, model, provider, deployment, cloud, region, status, stream, attempts,
-                        latency, ttfb, prompt, completion, cached, estimated, cost, charge, error)
-                ON CONFLICT (request_id) DO NOTHING
-                """,
-                logger: self.logger
-            )
-            guard !shares.isEmpty else { return }
-            // ON CONFLICT keeps a replayed entry's shares from being counted twice as well.
-            try await connection.query(
-                """
-                INSERT INTO ledger_revenue_shares (request_id, beneficiary, agreement_id, time_ms, amount_nanos)
-                SELECT * FROM UNNEST(\(shares.map(\.0.requestID))::text[], \(shares.map(\.1.beneficiary))::text[],
-                    \(shares.map(\.1.agreementID))::text[], \(shares.map { SQLiteLedgerStore.millis($0.0.time) })::bigint[],
-                    \(shares.map(\.1.amount.value))::bigint[])
-                ON CONFLICT DO NOTHING
-                """,
-                logger: self.logger
-            )
+        try await Self.withTimeout(.seconds(3)) {
+            try await self.client.withTransaction(logger: self.logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO ledger_entries (
+                        request_id, time_ms, tenant, key_id, model, provider, deployment, cloud, region, status, stream,
+                        attempts, latency_ms, ttfb_ms, prompt_tokens, completion_tokens, cached_tokens, usage_estimated,
+                        cost_nanos, charge_nanos, error_code)
+                    SELECT id, t, tenant, key, model, NULLIF(provider, ''), NULLIF(deployment, ''), NULLIF(cloud, ''),
+                        NULLIF(region, ''), status, stream, attempts, latency, NULLIF(ttfb, -1), prompt, completion, cached,
+                        estimated, cost, charge, NULLIF(error, '')
+                    FROM UNNEST(\(ids)::text[], \(times)::bigint[], \(tenants)::text[], \(keys)::text[], \(models)::text[],
+                        \(providers)::text[], \(deployments)::text[], \(clouds)::text[], \(regions)::text[], \(statuses)::bigint[],
+                        \(streams)::boolean[], \(attempts)::bigint[], \(latencies)::bigint[], \(ttfbs)::bigint[],
+                        \(prompts)::bigint[], \(completions)::bigint[], \(cached)::bigint[], \(estimated)::boolean[],
+                        \(costs)::bigint[], \(charges)::bigint[], \(errors)::text[])
+                        AS batch(id, t, tenant, key, model, provider, deployment, cloud, region, status, stream, attempts,
+                            latency, ttfb, prompt, completion, cached, estimated, cost, charge, error)
+                    ON CONFLICT (request_id) DO NOTHING
+                    """,
+                    logger: self.logger
+                )
+                guard !shares.isEmpty else { return }
+                // ON CONFLICT keeps a replayed entry's shares from being counted twice as well.
+                try await connection.query(
+                    """
+                    INSERT INTO ledger_revenue_shares (request_id, beneficiary, agreement_id, time_ms, amount_nanos)
+                    SELECT * FROM UNNEST(\(shares.map(\.0.requestID))::text[], \(shares.map(\.1.beneficiary))::text[],
+                        \(shares.map(\.1.agreementID))::text[], \(shares.map { SQLiteLedgerStore.millis($0.0.time) })::bigint[],
+                        \(shares.map(\.1.amount.value))::bigint[])
+                    ON CONFLICT DO NOTHING
+                    """,
+                    logger: self.logger
+                )
+            }
+        }
+    }
+
+    /// Runs `operation`, giving up after `duration`: while the database is down the pool would
+    /// otherwise wait for a connection indefinitely (and the writer would never spool).
+    static func withTimeout<T: Sendable>(
+        _ duration: Duration,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: duration)
+                throw StoreError(message: "the database did not answer within \(duration)")
+            }
+            defer { group.cancelAll() }
+            guard let result = try await group.next() else { throw CancellationError() }
+            return result
         }
     }
 
@@ -223,7 +243,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     }
 
     public func ping() async throws {
-        try await self.client.query("SELECT 1", logger: self.logger)
+        try await Self.withTimeout(.seconds(2)) { try await self.client.query("SELECT 1", logger: self.logger) }
     }
 
     public func count() async throws -> Int {

@@ -1,0 +1,190 @@
+"""Many gateway instances on one PostgreSQL ledger: shared writes, exact reports, and a database
+outage survived through the spool. Needs SWITCHYARD_POSTGRES_URL (scripts/test.sh sets it)."""
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness import REPO_ROOT, switchyard_bin
+
+KEY = "sk-pg-test"
+BODY = {"model": "gpt-5", "messages": [{"role": "user", "content": "Hello"}]}
+
+
+def server_url() -> str:
+    url = os.environ.get("SWITCHYARD_POSTGRES_URL")
+    if not url:
+        pytest.fail("SWITCHYARD_POSTGRES_URL is not set: run the tests with scripts/test.sh, which starts PostgreSQL", pytrace=False)
+    return url
+
+
+def psql(url: str, sql: str) -> str:
+    return subprocess.run(["psql", url, "-At", "-c", sql], check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+
+
+def fresh_database(url: str) -> str:
+    name = f"switchyard_e2e_{uuid.uuid4().hex[:8]}"
+    psql(url, f"CREATE DATABASE {name}")
+    return re.sub(r"/[^/]*$", f"/{name}", url)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    def __init__(self, argv: list[str], cwd: Path, ready: str):
+        self.proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        self.match: re.Match | None = None
+
+        def pump() -> None:
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                self.lines.append(line.rstrip())
+                if not self.ready.is_set() and (m := re.search(ready, line)):
+                    self.match = m
+                    self.ready.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def wait_ready(self, what: str) -> None:
+        if not self.ready.wait(60):
+            self.kill()
+            pytest.fail(f"{what} did not become ready:\n" + "\n".join(self.lines[-40:]), pytrace=False)
+
+    def terminate(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+def write_config(directory: Path, store_url: str, simulator: str, port: int) -> Path:
+    path = directory / f"gateway-{port}.yaml"
+    path.write_text(
+        f"""
+listen: 127.0.0.1:{port}
+store: "{store_url}"
+spool: {directory}/spool-{port}
+providers:
+  sim: {{type: openai, cloud: local, base_url: "{simulator}/v1", api_key: sim-key}}
+models:
+  gpt-5:
+    price: {{input: 1.50, output: 12.00}}
+    deployments: [{{provider: sim, target: gpt-5, cost: {{input: 1.25, output: 10.00}}}}]
+tenants:
+  acme: {{}}
+keys:
+  - {{key: {KEY}, tenant: acme}}
+"""
+    )
+    return path
+
+
+def start_gateway(directory: Path, store_url: str, simulator: str) -> tuple[Process, str]:
+    port = free_port()
+    config = write_config(directory, store_url, simulator, port)
+    gateway = Process([switchyard_bin(), "serve", "--config", str(config)], directory, r"switchyard listening")
+    gateway.wait_ready("switchyard serve")
+    return gateway, f"http://127.0.0.1:{port}"
+
+
+def load(urls: list[str], seconds: float, answered: list[str], lock: threading.Lock) -> None:
+    """Eight workers per gateway for `seconds`, keeping the request ids answered with 200."""
+    deadline = time.monotonic() + seconds
+
+    def worker(url: str) -> None:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as client:
+            while time.monotonic() < deadline:
+                response = client.post("/v1/chat/completions", json=BODY)
+                assert response.status_code == 200, response.text
+                with lock:
+                    answered.append(response.headers["x-request-id"])
+
+    with concurrent.futures.ThreadPoolExecutor(8 * len(urls)) as pool:
+        for future in [pool.submit(worker, url) for url in urls for _ in range(8)]:
+            future.result()
+
+
+@pytest.fixture
+def simulator(tmp_path):
+    process = Process([switchyard_bin(), "simulate", "--port", "0", "--api-key", "sim-key"], tmp_path, r"listening on (http://\S+)")
+    process.wait_ready("switchyard simulate")
+    assert process.match is not None
+    yield process.match.group(1)
+    process.kill()
+
+
+def test_two_instances_share_one_ledger_and_reports_add_up(tmp_path, simulator):
+    store_url = fresh_database(server_url())
+    gateways = [start_gateway(tmp_path, store_url, simulator) for _ in range(2)]
+    answered: list[str] = []
+    try:
+        load([url for _, url in gateways], 1.5, answered, threading.Lock())
+    finally:
+        codes = [gateway.terminate() for gateway, _ in gateways]
+    assert codes == [0, 0]
+    count, distinct, charge = psql(store_url, "SELECT COUNT(*), COUNT(DISTINCT request_id), SUM(charge_nanos) FROM ledger_entries").split("|")
+    assert int(count) == int(distinct) == len(answered) == len(set(answered))
+    assert {row for row in psql(store_url, "SELECT request_id FROM ledger_entries").splitlines()} == set(answered)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    report = subprocess.run(
+        [switchyard_bin(), "report", "usage", "--config", str(next(tmp_path.glob("gateway-*.yaml"))), "--by", "tenant",
+         "--from", (today - dt.timedelta(days=1)).isoformat(), "--until", (today + dt.timedelta(days=1)).isoformat(), "--format", "json"],
+        check=True, capture_output=True, text=True, timeout=60,
+    )
+    total = json.loads(report.stdout)["total"]
+    assert total["requests"] == len(answered)
+    assert total["charge"] == int(charge)
+
+
+def test_a_database_outage_is_spooled_and_replayed_exactly_once(tmp_path, simulator):
+    # A server of its own (the database is stopped and restarted), its data outside pytest's
+    # private tmp_path so that the postgres user can reach it.
+    data = Path(tempfile.gettempdir()) / f"switchyard-pg-outage-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "PGPORT": str(free_port()), "PGDATA_DIR": str(data)}
+    start = [str(REPO_ROOT / "scripts" / "start-postgres.sh")]
+    base = subprocess.run(start, env=env, check=True, capture_output=True, text=True).stdout.strip()
+    try:
+        store_url = fresh_database(base)
+        gateway, url = start_gateway(tmp_path, store_url, simulator)
+        answered: list[str] = []
+        lock = threading.Lock()
+        load([url], 0.7, answered, lock)
+        subprocess.run([str(REPO_ROOT / "scripts" / "stop-postgres.sh")], env=env, check=True)
+        load([url], 0.7, answered, lock)  # the database is down: the gateway keeps answering
+        # The writer gives the database a few seconds per batch, then spools: wait for that state.
+        deadline = time.monotonic() + 20
+        while (ready := httpx.get(f"{url}/readyz", timeout=10).json())["spool_depth"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert ready["status"] == "degraded" and ready["store"] == "unreachable" and ready["spool_depth"] > 0
+        subprocess.run(start, env=env, check=True, capture_output=True)
+        load([url], 0.7, answered, lock)
+        assert gateway.terminate() == 0  # drains the queue and replays what is still spooled
+        count, distinct = psql(store_url, "SELECT COUNT(*), COUNT(DISTINCT request_id) FROM ledger_entries").split("|")
+        assert int(count) == int(distinct) == len(answered)
+    finally:
+        subprocess.run([str(REPO_ROOT / "scripts" / "stop-postgres.sh")], env=env)
+        shutil.rmtree(data, ignore_errors=True)
