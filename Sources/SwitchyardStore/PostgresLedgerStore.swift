@@ -202,16 +202,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     }
 
     public func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
-        let group: String
-        switch dimension {
-        case .tenant: group = "tenant"
-        case .key: group = "key_id"
-        case .model: group = "model"
-        case .provider: group = "COALESCE(provider, '-')"
-        case .cloud: group = "COALESCE(cloud, '-')"
-        case .day: group = "to_char(to_timestamp(time_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-        case .month: group = "to_char(to_timestamp(time_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM')"
-        }
+        let group = ReportSQL.groupExpression(dimension, dialect: .postgres)
         var query = PostgresQuery(
             unsafeSQL: """
                 SELECT \(group) AS grp, COUNT(*), COUNT(*) FILTER (WHERE status >= 400 OR error_code IS NOT NULL),

@@ -136,16 +136,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
-        let group: String
-        switch dimension {
-        case .tenant: group = "tenant"
-        case .key: group = "key_id"
-        case .model: group = "model"
-        case .provider: group = "COALESCE(provider, '-')"
-        case .cloud: group = "COALESCE(cloud, '-')"
-        case .day: group = "strftime('%Y-%m-%d', time_ms / 1000, 'unixepoch')"
-        case .month: group = "strftime('%Y-%m', time_ms / 1000, 'unixepoch')"
-        }
+        let group = ReportSQL.groupExpression(dimension, dialect: .sqlite)
         return try await self.pool.read { db in
             try Row.fetchAll(
                 db,
