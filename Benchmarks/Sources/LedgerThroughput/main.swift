@@ -8,32 +8,40 @@ import SwitchyardStore
 let arguments = CommandLine.arguments
 let total = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
 let postgresURL = arguments.count > 2 ? arguments[2] : ProcessInfo.processInfo.environment["SWITCHYARD_POSTGRES_URL"]
-let batchSize = 1_000
+let batchSize = arguments.count > 3 ? Int(arguments[3]) ?? 1_000 : 1_000
 let run = UUID().uuidString.prefix(8)
 
 func entries(_ batch: Int) -> [LedgerEntry] {
-    (0..<batchSize).map { index in
-        LedgerEntry(
-            requestID: "req_\(run)_\(batch)_\(index)",
-            time: Date(timeIntervalSince1970: 1_795_000_000 + Double(batch * batchSize + index) / 1000),
+    let share = RevenueShareAccrual(beneficiary: "microsoft", agreementID: "azure-first-access", amount: USDNanos(40_200))
+    let models = ["gpt-5", "gpt-5-mini"]
+    var result: [LedgerEntry] = []
+    result.reserveCapacity(batchSize)
+    for index in 0..<batchSize {
+        let sequence: Int = batch * batchSize + index
+        let time = Date(timeIntervalSince1970: 1_795_000_000 + Double(sequence) / 1000)
+        var entry = LedgerEntry(
+            requestID: "req_\(run)_\(sequence)",
+            time: time,
             tenant: "tenant-\(index % 17)",
             keyID: "key-\(index % 101)",
-            model: index % 2 == 0 ? "gpt-5" : "gpt-5-mini",
-            provider: "azure-eastus",
-            deployment: "gpt-5-prod",
-            cloud: "azure",
-            region: "eastus",
+            model: models[index % 2],
             status: 200,
             stream: index % 3 == 0,
             attempts: 1,
-            latencyMillis: 120,
-            timeToFirstByteMillis: 40,
-            usage: TokenUsage(promptTokens: 19, completionTokens: 16),
-            cost: USDNanos(167_500),
-            charge: USDNanos(201_000),
-            revenueShares: [RevenueShareAccrual(beneficiary: "microsoft", agreementID: "azure-first-access", amount: USDNanos(40_200))]
+            latencyMillis: 120
         )
+        entry.provider = "azure-eastus"
+        entry.deployment = "gpt-5-prod"
+        entry.cloud = "azure"
+        entry.region = "eastus"
+        entry.timeToFirstByteMillis = 40
+        entry.usage = TokenUsage(promptTokens: 19, completionTokens: 16)
+        entry.cost = USDNanos(167_500)
+        entry.charge = USDNanos(201_000)
+        entry.revenueShares = [share]
+        result.append(entry)
     }
+    return result
 }
 
 func measure(_ name: String, _ store: any LedgerStore) async throws {
