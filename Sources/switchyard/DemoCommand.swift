@@ -132,6 +132,14 @@ struct DemoCommand: AsyncParsableCommand {
               print()
               PY
 
+            Contracts at work (README, "Contracts in the demo"):
+
+              # tenant globex is pinned to AWS; Azure has first access to gpt-5.1: 403 with the opening date
+              curl -s http://127.0.0.1:\(port)/v1/chat/completions -H 'Authorization: Bearer sk-demo-globex' \\
+                -d '{"model":"gpt-5.1","messages":[{"role":"user","content":"Hello"}]}'
+              curl -s 'http://127.0.0.1:\(port)/admin/v1/explain?model=gpt-oss-120b&tenant=acme' -H 'Authorization: Bearer sk-demo-admin'
+              curl -s http://127.0.0.1:\(port)/admin/v1/timeline -H 'Authorization: Bearer sk-demo-admin'
+
             """
         )
         fflush(nil)
