@@ -80,7 +80,8 @@ import Testing
     }
 
     @Test func aMidStreamFailureEndsTheStreamWithAnErrorEventAndIsRecorded() async throws {
-        try await Harness.run(simulators: 2) { harness in
+        // Chunks 20 ms apart, so that the break comes after the client got its first bytes.
+        try await Harness.run(simulators: 2, options: SimulatorOptions(chunkInterval: .milliseconds(20))) { harness in
             harness.simulators[0].enqueue([.closeMidStream(afterChunks: 3)])
             let answer = try await harness.chat(stream: true)
             #expect(answer.status == 200)
