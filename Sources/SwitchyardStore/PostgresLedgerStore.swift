@@ -119,6 +119,36 @@ public final class PostgresLedgerStore: LedgerStore, Service {
                 "CREATE INDEX ledger_revenue_shares_beneficiary_time ON ledger_revenue_shares (beneficiary, time_ms)",
             ]
         ),
+        (
+            "v3-daily-rollup",
+            [
+                """
+                CREATE TABLE ledger_daily (
+                    day TEXT NOT NULL,
+                    tenant TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    cloud TEXT NOT NULL,
+                    requests BIGINT NOT NULL,
+                    errors BIGINT NOT NULL,
+                    prompt_tokens BIGINT NOT NULL,
+                    completion_tokens BIGINT NOT NULL,
+                    cost_nanos BIGINT NOT NULL,
+                    charge_nanos BIGINT NOT NULL,
+                    PRIMARY KEY (day, tenant, key_id, model, provider, cloud)
+                )
+                """,
+                """
+                INSERT INTO ledger_daily
+                SELECT to_char(to_timestamp(time_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), tenant, key_id, model,
+                    COALESCE(provider, '-'), COALESCE(cloud, '-'), COUNT(*),
+                    COUNT(*) FILTER (WHERE status >= 400 OR error_code IS NOT NULL), SUM(prompt_tokens), SUM(completion_tokens),
+                    SUM(cost_nanos), SUM(charge_nanos)
+                FROM ledger_entries GROUP BY 1, 2, 3, 4, 5, 6
+                """,
+            ]
+        ),
     ]
 
     /// One statement per batch: the columns travel as arrays and `UNNEST` turns them into rows.
@@ -149,7 +179,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         let shares = entries.flatMap { entry in entry.revenueShares.map { (entry, $0) } }
         try await Self.withTimeout(.seconds(3)) {
             try await self.client.withTransaction(logger: self.logger) { connection in
-                try await connection.query(
+                let rows = try await connection.query(
                     """
                     INSERT INTO ledger_entries (
                         request_id, time_ms, tenant, key_id, model, provider, deployment, cloud, region, status, stream,
@@ -166,7 +196,15 @@ public final class PostgresLedgerStore: LedgerStore, Service {
                         AS batch(id, t, tenant, key, model, provider, deployment, cloud, region, status, stream, attempts,
                             latency, ttfb, prompt, completion, cached, estimated, cost, charge, error)
                     ON CONFLICT (request_id) DO NOTHING
+                    RETURNING request_id
                     """,
+                    logger: self.logger
+                )
+                var inserted = Set<String>()
+                for try await id in rows.decode(String.self) { inserted.insert(id) }
+                try await Self.upsertRollup(
+                    entries.filter { inserted.contains($0.requestID) },
+                    connection: connection,
                     logger: self.logger
                 )
                 guard !shares.isEmpty else { return }
@@ -183,6 +221,31 @@ public final class PostgresLedgerStore: LedgerStore, Service {
                 )
             }
         }
+    }
+
+    /// Adds the inserted entries to `ledger_daily`, in key order so that replicas updating the
+    /// same rows concurrently cannot deadlock.
+    static func upsertRollup(_ entries: [LedgerEntry], connection: PostgresConnection, logger: Logger) async throws {
+        guard !entries.isEmpty else { return }
+        var rollup = DailyRollup()
+        for entry in entries { rollup.add(entry) }
+        let rows = rollup.sorted
+        try await connection.query(
+            """
+            INSERT INTO ledger_daily
+            SELECT * FROM UNNEST(\(rows.map(\.0.day))::text[], \(rows.map(\.0.tenant))::text[], \(rows.map(\.0.keyID))::text[],
+                \(rows.map(\.0.model))::text[], \(rows.map(\.0.provider))::text[], \(rows.map(\.0.cloud))::text[],
+                \(rows.map(\.1.requests))::bigint[], \(rows.map(\.1.errors))::bigint[], \(rows.map(\.1.promptTokens))::bigint[],
+                \(rows.map(\.1.completionTokens))::bigint[], \(rows.map(\.1.cost))::bigint[], \(rows.map(\.1.charge))::bigint[])
+            ON CONFLICT (day, tenant, key_id, model, provider, cloud) DO UPDATE SET
+                requests = ledger_daily.requests + EXCLUDED.requests, errors = ledger_daily.errors + EXCLUDED.errors,
+                prompt_tokens = ledger_daily.prompt_tokens + EXCLUDED.prompt_tokens,
+                completion_tokens = ledger_daily.completion_tokens + EXCLUDED.completion_tokens,
+                cost_nanos = ledger_daily.cost_nanos + EXCLUDED.cost_nanos,
+                charge_nanos = ledger_daily.charge_nanos + EXCLUDED.charge_nanos
+            """,
+            logger: logger
+        )
     }
 
     /// Runs `operation`, giving up after `duration`: while the database is down the pool would
@@ -204,6 +267,9 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     }
 
     public func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
+        if DailyRollup.coversWholeDays(from: from, until: until) {
+            return try await self.rollupUsage(by: dimension, from: from, until: until)
+        }
         let group = ReportSQL.groupExpression(dimension, dialect: .postgres)
         var query = PostgresQuery(
             unsafeSQL: """
@@ -215,6 +281,10 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         )
         try query.binds.append(SQLiteLedgerStore.millis(from), context: .default)
         try query.binds.append(SQLiteLedgerStore.millis(until), context: .default)
+        return try await self.usageRows(query)
+    }
+
+    private func usageRows(_ query: PostgresQuery) async throws -> [UsageTotal] {
         var totals: [UsageTotal] = []
         let rows = try await self.client.query(query, logger: self.logger)
         for try await (group, requests, errors, prompt, completion, cost, charge) in rows.decode(
@@ -233,6 +303,20 @@ public final class PostgresLedgerStore: LedgerStore, Service {
             )
         }
         return totals
+    }
+
+    private func rollupUsage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
+        var query = PostgresQuery(
+            unsafeSQL: """
+                SELECT \(ReportSQL.rollupGroupExpression(dimension)) AS grp, SUM(requests)::bigint, SUM(errors)::bigint,
+                    SUM(prompt_tokens)::bigint, SUM(completion_tokens)::bigint, SUM(cost_nanos)::bigint, SUM(charge_nanos)::bigint
+                FROM ledger_daily WHERE day >= $1 AND day < $2
+                GROUP BY grp ORDER BY grp
+                """
+        )
+        try query.binds.append(DailyRollup.day(SQLiteLedgerStore.millis(from)), context: .default)
+        try query.binds.append(DailyRollup.day(SQLiteLedgerStore.millis(until)), context: .default)
+        return try await self.usageRows(query)
     }
 
     public func ping() async throws {

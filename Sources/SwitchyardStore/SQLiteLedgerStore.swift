@@ -70,6 +70,33 @@ public final class SQLiteLedgerStore: LedgerStore {
                     """
             )
         }
+        migrator.registerMigration("v3-daily-rollup") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ledger_daily (
+                        day TEXT NOT NULL,
+                        tenant TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        provider TEXT NOT NULL,
+                        cloud TEXT NOT NULL,
+                        requests INTEGER NOT NULL,
+                        errors INTEGER NOT NULL,
+                        prompt_tokens INTEGER NOT NULL,
+                        completion_tokens INTEGER NOT NULL,
+                        cost_nanos INTEGER NOT NULL,
+                        charge_nanos INTEGER NOT NULL,
+                        PRIMARY KEY (day, tenant, key_id, model, provider, cloud)
+                    );
+                    INSERT INTO ledger_daily
+                    SELECT strftime('%Y-%m-%d', time_ms / 1000, 'unixepoch'), tenant, key_id, model,
+                        COALESCE(provider, '-'), COALESCE(cloud, '-'), COUNT(*),
+                        SUM(status >= 400 OR error_code IS NOT NULL), SUM(prompt_tokens), SUM(completion_tokens),
+                        SUM(cost_nanos), SUM(charge_nanos)
+                    FROM ledger_entries GROUP BY 1, 2, 3, 4, 5, 6;
+                    """
+            )
+        }
         return migrator
     }
 
@@ -91,6 +118,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                     VALUES (?, ?, ?, ?, ?)
                     """
             )
+            var rollup = DailyRollup()
             for entry in entries {
                 let timeMillis = Self.millis(entry.time)
                 let arguments: StatementArguments = [
@@ -103,11 +131,28 @@ public final class SQLiteLedgerStore: LedgerStore {
                 try statement.execute(arguments: arguments)
                 // A duplicate request id inserted nothing above: its shares are already stored too.
                 guard db.changesCount > 0 else { continue }
+                rollup.add(entry)
                 for share in entry.revenueShares {
                     try shares.execute(arguments: [
                         entry.requestID, share.beneficiary, share.agreementID, timeMillis, share.amount.value,
                     ])
                 }
+            }
+            let daily = try db.cachedStatement(
+                sql: """
+                    INSERT INTO ledger_daily VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (day, tenant, key_id, model, provider, cloud) DO UPDATE SET
+                        requests = requests + excluded.requests, errors = errors + excluded.errors,
+                        prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+                        completion_tokens = completion_tokens + excluded.completion_tokens,
+                        cost_nanos = cost_nanos + excluded.cost_nanos, charge_nanos = charge_nanos + excluded.charge_nanos
+                    """
+            )
+            for (key, sums) in rollup.sorted {
+                try daily.execute(arguments: [
+                    key.day, key.tenant, key.keyID, key.model, key.provider, key.cloud, sums.requests, sums.errors,
+                    sums.promptTokens, sums.completionTokens, sums.cost, sums.charge,
+                ])
             }
         }
     }
@@ -138,19 +183,30 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
-        let group = ReportSQL.groupExpression(dimension, dialect: .sqlite)
+        let wholeDays = DailyRollup.coversWholeDays(from: from, until: until)
+        let group =
+            wholeDays
+            ? ReportSQL.rollupGroupExpression(dimension) : ReportSQL.groupExpression(dimension, dialect: .sqlite)
+        let source =
+            wholeDays
+            ? """
+            SELECT \(group) AS grp, SUM(requests) AS requests, SUM(errors) AS errors, SUM(prompt_tokens) AS prompt,
+                SUM(completion_tokens) AS completion, SUM(cost_nanos) AS cost, SUM(charge_nanos) AS charge
+            FROM ledger_daily WHERE day >= ? AND day < ? GROUP BY grp ORDER BY grp
+            """
+            : """
+            SELECT \(group) AS grp, COUNT(*) AS requests, SUM(status >= 400 OR error_code IS NOT NULL) AS errors,
+                SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion,
+                SUM(cost_nanos) AS cost, SUM(charge_nanos) AS charge
+            FROM ledger_entries WHERE time_ms >= ? AND time_ms < ?
+            GROUP BY grp ORDER BY grp
+            """
+        let arguments: StatementArguments =
+            wholeDays
+            ? [DailyRollup.day(Self.millis(from)), DailyRollup.day(Self.millis(until))]
+            : [Self.millis(from), Self.millis(until)]
         return try await self.pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(group) AS grp, COUNT(*) AS requests, SUM(status >= 400 OR error_code IS NOT NULL) AS errors,
-                        SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion,
-                        SUM(cost_nanos) AS cost, SUM(charge_nanos) AS charge
-                    FROM ledger_entries WHERE time_ms >= ? AND time_ms < ?
-                    GROUP BY grp ORDER BY grp
-                    """,
-                arguments: [Self.millis(from), Self.millis(until)]
-            ).map { row in
+            try Row.fetchAll(db, sql: source, arguments: arguments).map { row in
                 UsageTotal(
                     group: row["grp"],
                     requests: row["requests"],

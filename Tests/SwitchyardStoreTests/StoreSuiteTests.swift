@@ -117,6 +117,43 @@ func entry(_ id: String, at time: Date, charge: Int64, shares: [RevenueShareAccr
         }
     }
 
+    /// Reports over whole UTC days read the daily rollup; they must equal the entries they sum,
+    /// replays included.
+    @Test(arguments: Engine.allCases)
+    func wholeDayReportsFromTheRollupEqualTheEntries(engine: Engine) async throws {
+        try await engine.withStore { store in
+            let midnight = Date(timeIntervalSince1970: 1_795_046_400)  // 2026-11-19T00:00:00Z
+            var entries: [LedgerEntry] = []
+            for index in 0..<60 {
+                // Spread over three days, with entries on the last millisecond of a day and the first of the next.
+                let offset = index == 0 ? 86_399.999 : index == 1 ? 86_400 : Double(index) * 4_000
+                var item = entry("d\(index)", at: midnight.addingTimeInterval(offset), charge: 100 + Int64(index))
+                item.tenant = ["acme", "globex", "initech"][index % 3]
+                item.provider = index % 4 == 0 ? nil : "p\(index % 2)"
+                item.cloud = index % 4 == 0 ? nil : "c\(index % 3)"
+                item.status = index % 7 == 0 ? 429 : 200
+                entries.append(item)
+            }
+            try await store.insert(Array(entries[0..<30]))
+            try await store.insert(Array(entries[20..<60]))  // overlapping replay
+            let until = midnight.addingTimeInterval(3 * 86_400)
+            for dimension in UsageDimension.allCases {
+                let fromRollup = try await store.usage(by: dimension, from: midnight, until: until)
+                // One millisecond less on each side: not whole days, so the entries themselves are read.
+                let fromEntries = try await store.usage(
+                    by: dimension,
+                    from: midnight.addingTimeInterval(-0.001),
+                    until: until.addingTimeInterval(-0.001)
+                )
+                #expect(fromRollup == fromEntries, "\(dimension)")
+                #expect(fromRollup.reduce(0) { $0 + $1.requests } == 60)
+            }
+            let days = try await store.usage(by: .day, from: midnight, until: midnight.addingTimeInterval(86_400))
+            #expect(days.map(\.group) == ["2026-11-19"])
+            #expect(days.first?.requests == 21)  // 23:59:59.999 counts on the first day, midnight on the second
+        }
+    }
+
     @Test(arguments: Engine.allCases)
     func aSpooledLedgerReplaysExactlyOnceWhenTheStoreReturns(engine: Engine) async throws {
         try await engine.withStore { store in

@@ -1,5 +1,6 @@
 // Ledger write throughput: N synthetic entries (with one revenue share each) written in
-// batches of 1,000 through each store, as the group-commit writer does under load.
+// batches of 1,000 through each store, as the group-commit writer does under load. Traffic of
+// 17 tenants with 3 keys each on 2 models: about 100 daily-rollup rows change per batch.
 import Foundation
 import Logging
 import SwitchyardCore
@@ -23,7 +24,7 @@ func entries(_ batch: Int) -> [LedgerEntry] {
             requestID: "req_\(run)_\(sequence)",
             time: time,
             tenant: "tenant-\(index % 17)",
-            keyID: "key-\(index % 101)",
+            keyID: "key-\(index % 17)-\(index % 3)",  // a key belongs to one tenant
             model: models[index % 2],
             status: 200,
             stream: index % 3 == 0,
