@@ -143,8 +143,10 @@ def test_two_instances_share_one_ledger_and_reports_add_up(tmp_path, simulator):
     answered: list[str] = []
     try:
         load([url for _, url in gateways], 1.5, answered, threading.Lock())
-    finally:
         codes = [gateway.terminate() for gateway, _ in gateways]
+    finally:
+        for gateway, _ in gateways:
+            gateway.kill()  # no-op once terminated
     assert codes == [0, 0]
     count, distinct, charge = psql(store_url, "SELECT COUNT(*), COUNT(DISTINCT request_id), SUM(charge_nanos) FROM ledger_entries").split("|")
     assert int(count) == int(distinct) == len(answered) == len(set(answered))
@@ -160,7 +162,7 @@ def test_two_instances_share_one_ledger_and_reports_add_up(tmp_path, simulator):
     assert total["charge"] == int(charge)
 
 
-def test_a_database_outage_is_spooled_and_replayed_exactly_once(tmp_path, simulator):
+def test_a_database_outage_is_spooled_and_replayed_exactly_once(tmp_path, simulator, request):
     # A server of its own (the database is stopped and restarted), its data outside pytest's
     # private tmp_path so that the postgres user can reach it.
     data = Path(tempfile.gettempdir()) / f"switchyard-pg-outage-{uuid.uuid4().hex[:8]}"
@@ -170,6 +172,7 @@ def test_a_database_outage_is_spooled_and_replayed_exactly_once(tmp_path, simula
     try:
         store_url = fresh_database(base)
         gateway, url = start_gateway(tmp_path, store_url, simulator)
+        request.addfinalizer(gateway.kill)  # no-op once terminated
         answered: list[str] = []
         lock = threading.Lock()
         load([url], 0.7, answered, lock)
