@@ -1,0 +1,456 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SwitchyardCore
+import SwitchyardProviders
+
+extension SimulatorHandler {
+    /// Serves one chat request in `dialect`: fault script, inbound auth, validation, answer.
+    func serve(_ request: Request, dialect: SimulatorDialect, model pathModel: String = "") async throws -> Response {
+        let fault = self.state.takeFault()
+        if case .hang(let maxSeconds) = fault {
+            // Hold the request until the caller gives up: cancelled when its connection closes.
+            do {
+                return try await request.body.consumeWithCancellationOnInboundClose { body in
+                    _ = try await body.collect(upTo: 16 << 20)
+                    try await Task.sleep(for: .seconds(maxSeconds))
+                    return Self.dialectError(dialect, status: 504, message: "simulated hang ended")
+                }
+            } catch {
+                self.state.recordCancellation()
+                throw error
+            }
+        }
+        let body = Array(try await request.body.collect(upTo: 16 << 20).readableBytesView)
+        self.state.recordRequest(
+            body: body,
+            authorization: request.headers[.authorization] ?? request.header("api-key") ?? request.header("x-api-key")
+                ?? request.header("x-goog-api-key")
+        )
+        if let denied = self.checkAuth(request, body: body, dialect: dialect) { return denied }
+
+        guard let json = try? JSONValue.parse(body), case .object = json else {
+            return Self.dialectError(dialect, status: 400, message: "We could not parse the JSON body of your request.")
+        }
+        let parsed: DialectRequest
+        switch Self.read(json, dialect: dialect, pathModel: pathModel) {
+        case .success(let value): parsed = value
+        case .failure(let problem): return problem.response
+        }
+        if case .status(let code, let retryAfter) = fault {
+            if case .bedrock(stream: true) = dialect, code == 429 {
+                // Bedrock's form of 429 on a stream: a 200 whose first frame is a throttlingException.
+                return Self.streamResponse(
+                    contentType: "application/vnd.amazon.eventstream",
+                    chunks: [
+                        EventStreamEncoder.exception(
+                            "throttlingException",
+                            message: "Too many requests, please wait before trying again."
+                        )
+                    ],
+                    interval: .zero,
+                    disconnect: false,
+                    state: self.state
+                )
+            }
+            return Self.dialectError(
+                dialect,
+                status: code,
+                message: "Simulated upstream error \(code).",
+                retryAfter: retryAfter
+            )
+        }
+        if self.options.firstByteLatency > .zero { try await Task.sleep(for: self.options.firstByteLatency) }
+
+        var answer = Answer(
+            id: "chatcmpl-sim\(UInt32.random(in: 0...UInt32.max))",
+            created: Int(Date().timeIntervalSince1970),
+            model: parsed.model,
+            promptTokens: parsed.promptTokens,
+            completionTokens: self.options.completionTokens
+        )
+        if let tool = parsed.tool {
+            answer.toolCall = (
+                "call_sim\(UInt32.random(in: 0...UInt32.max))", tool.name,
+                .object(tool.properties.map { ($0, .string("simulated")) })
+            )
+        }
+        return self.render(answer, request: parsed, dialect: dialect, fault: fault)
+    }
+
+    private func render(
+        _ answer: Answer,
+        request: DialectRequest,
+        dialect: SimulatorDialect,
+        fault: SimulatedFault?
+    )
+        -> Response
+    {
+        let interval = self.options.chunkInterval
+        var afterChunks: Int?
+        if case .closeMidStream(let count) = fault { afterChunks = count }
+        let malformed = fault == .malformedJSON
+
+        if !request.stream {
+            let full: String
+            switch dialect {
+            case .openAI, .bedrockOpenAI: full = answer.completionJSON()
+            case .azure: full = answer.completionJSON(azure: true)
+            case .bedrock: full = answer.converseJSON()
+            case .anthropic: full = answer.anthropicJSON()
+            case .gemini: full = answer.geminiJSON()
+            }
+            if malformed { return Response.json(String(full.prefix(full.count / 3))) }
+            if afterChunks != nil {
+                let half = String(full.prefix(full.count / 2))
+                var headers = HTTPFields()
+                headers[.contentType] = "application/json"
+                headers[.contentLength] = String(full.utf8.count)
+                return Response(
+                    status: .ok,
+                    headers: headers,
+                    body: ResponseBody { writer in
+                        try await writer.write(ByteBuffer(string: half))
+                        throw SimulatedDisconnect()
+                    }
+                )
+            }
+            return Response.json(full)
+        }
+
+        var chunks: [[UInt8]]
+        var contentType = "text/event-stream"
+        switch dialect {
+        case .openAI, .azure, .bedrockOpenAI:
+            var events = answer.streamEvents(includeUsage: request.includeUsage, azure: dialect == .azure)
+            if malformed {
+                events = [#"{"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"#, "[DONE]"]
+            }
+            chunks = events.map { Array("data: \($0)\n\n".utf8) }
+        case .bedrock:
+            contentType = "application/vnd.amazon.eventstream"
+            chunks = answer.converseStreamFrames()
+            if malformed, var first = chunks.first {
+                first[first.count - 1] ^= 0xFF  // a message CRC that does not match
+                chunks = [first]
+            }
+        case .anthropic:
+            chunks = answer.anthropicEvents().map { Array($0.utf8) }
+            if malformed { chunks = [Array("event: message_start\ndata: {\"type\":\"message_st\n\n".utf8)] }
+        case .gemini:
+            chunks = answer.geminiEvents().map { Array($0.utf8) }
+            if malformed { chunks = [Array("data: {\"candidates\":[{\n\n".utf8)] }
+        }
+        if let afterChunks {
+            // Azure's leading filter chunk carries nothing for the client: do not count it.
+            chunks = Array(chunks.prefix(afterChunks + (dialect == .azure ? 1 : 0)))
+        }
+        return Self.streamResponse(
+            contentType: contentType,
+            chunks: chunks,
+            interval: interval,
+            disconnect: afterChunks != nil,
+            state: self.state
+        )
+    }
+
+    static func streamResponse(
+        contentType: String,
+        chunks: [[UInt8]],
+        interval: Duration,
+        disconnect: Bool,
+        state: SimulatorState
+    ) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.cacheControl] = "no-cache"
+        return Response(
+            status: .ok,
+            headers: headers,
+            body: ResponseBody { writer in
+                do {
+                    for (index, chunk) in chunks.enumerated() {
+                        if index > 0 && interval > .zero { try await Task.sleep(for: interval) }
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                } catch {
+                    state.recordCancellation()
+                    throw error
+                }
+                if disconnect { throw SimulatedDisconnect() }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    // MARK: auth
+
+    private func checkAuth(_ request: Request, body: [UInt8], dialect: SimulatorDialect) -> Response? {
+        let key = self.options.requiredAPIKey
+        switch dialect {
+        case .openAI:
+            guard let key, request.headers[.authorization] != "Bearer \(key)" else { return nil }
+            return Response.json(
+                Self.errorBody("Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key"),
+                status: .unauthorized
+            )
+        case .azure:
+            guard let key else { return nil }
+            if request.header("api-key") == key || request.headers[.authorization] == "Bearer \(key)" { return nil }
+            return Response.json(
+                #"{"error":{"code":"401","message":"Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}}"#,
+                status: .unauthorized
+            )
+        case .anthropic:
+            guard request.header("anthropic-version") != nil else {
+                return Self.dialectError(dialect, status: 400, message: "anthropic-version: header is required")
+            }
+            guard let key, request.header("x-api-key") != key else { return nil }
+            return Self.dialectError(dialect, status: 401, message: "invalid x-api-key")
+        case .gemini:
+            guard let key, request.header("x-goog-api-key") != key else { return nil }
+            return Response.json(
+                #"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT"}}"#,
+                status: .badRequest
+            )
+        case .bedrock, .bedrockOpenAI:
+            if let key, request.headers[.authorization] == "Bearer \(key)" { return nil }
+            guard let credentials = self.options.awsCredentials else {
+                return key == nil
+                    ? nil : Self.bedrockError(status: 403, type: "AccessDeniedException", message: "Invalid API key.")
+            }
+            if let problem = SigV4Check.verify(request, body: body, credentials: credentials) {
+                return Self.bedrockError(status: 403, type: "InvalidSignatureException", message: problem)
+            }
+            return nil
+        }
+    }
+
+    // MARK: reading requests
+
+    struct Problem: Error {
+        var response: Response
+    }
+
+    /// About four bytes of text per token, at least one per message.
+    static func tokens(textBytes: Int, messages: Int) -> Int { max(1, (textBytes + 16 * messages + 3) / 4) }
+
+    static func textBytes(_ value: JSONValue?) -> Int {
+        switch value {
+        case .string(let text)?: return text.utf8.count
+        case .array(let items)?: return items.reduce(0) { $0 + Self.textBytes($1) }
+        case .object(let members)?:
+            return members.reduce(0) { total, member in
+                total + (["text", "content", "parts"].contains(member.0) ? Self.textBytes(member.1) : 0)
+            }
+        default: return 0
+        }
+    }
+
+    static func properties(_ schema: JSONValue?) -> [String] { schema?["properties"]?.objectValue?.map(\.0) ?? [] }
+
+    static func read(_ json: JSONValue, dialect: SimulatorDialect, pathModel: String) -> Result<DialectRequest, Problem>
+    {
+        func fail(_ message: String, param: String? = nil) -> Result<DialectRequest, Problem> {
+            if dialect.isOpenAIShaped {
+                return .failure(
+                    Problem(
+                        response: Response.json(
+                            Self.errorBody(message, type: "invalid_request_error", code: nil, param: param),
+                            status: .badRequest
+                        )
+                    )
+                )
+            }
+            return .failure(Problem(response: Self.dialectError(dialect, status: 400, message: message)))
+        }
+        switch dialect {
+        case .openAI, .azure, .bedrockOpenAI:
+            guard let model = json["model"]?.stringValue ?? (pathModel.isEmpty ? nil : pathModel) else {
+                return fail("you must provide a model parameter", param: "model")
+            }
+            guard let messages = json["messages"]?.arrayValue, !messages.isEmpty else {
+                return fail("'messages' is a required property", param: "messages")
+            }
+            var tool: (String, [String])?
+            if let first = json["tools"]?.arrayValue?.first?["function"], let name = first["name"]?.stringValue,
+                json["tool_choice"]?.stringValue != "none", messages.last?["role"]?.stringValue != "tool"
+            {
+                tool = (name, Self.properties(first["parameters"]))
+            }
+            let stream = json["stream"]?.boolValue ?? false
+            return .success(
+                DialectRequest(
+                    model: dialect == .azure && !pathModel.isEmpty ? "gpt-sim-2025-01-01" : model,
+                    stream: stream,
+                    includeUsage: stream && json["stream_options"]?["include_usage"]?.boolValue == true,
+                    promptTokens: Self.tokens(textBytes: Self.textBytes(.array(messages)), messages: messages.count),
+                    tool: tool
+                )
+            )
+        case .bedrock(let stream):
+            guard let messages = json["messages"]?.arrayValue, !messages.isEmpty else {
+                return fail("1 validation error detected: Value null at 'messages' failed to satisfy constraint")
+            }
+            if json["model"] != nil || json["modelId"] != nil { return fail("Unknown field 'model'") }
+            var tool: (String, [String])?
+            let lastHasResult = messages.last?["content"]?.arrayValue?.contains { $0["toolResult"] != nil } ?? false
+            if let spec = json["toolConfig"]?["tools"]?.arrayValue?.first?["toolSpec"],
+                let name = spec["name"]?.stringValue, !lastHasResult
+            {
+                tool = (name, Self.properties(spec["inputSchema"]?["json"]))
+            }
+            let text = Self.textBytes(.array(messages)) + Self.textBytes(json["system"])
+            return .success(
+                DialectRequest(
+                    model: pathModel.removingPercentEncoding ?? pathModel,
+                    stream: stream,
+                    includeUsage: true,
+                    promptTokens: Self.tokens(textBytes: text, messages: messages.count),
+                    tool: tool
+                )
+            )
+        case .anthropic:
+            guard let model = json["model"]?.stringValue else { return fail("model: Field required") }
+            guard json["max_tokens"]?.intValue != nil else { return fail("max_tokens: Field required") }
+            guard let messages = json["messages"]?.arrayValue, !messages.isEmpty else {
+                return fail("messages: Field required")
+            }
+            var tool: (String, [String])?
+            let lastHasResult =
+                messages.last?["content"]?.arrayValue?.contains { $0["type"]?.stringValue == "tool_result" } ?? false
+            if let first = json["tools"]?.arrayValue?.first, let name = first["name"]?.stringValue,
+                json["tool_choice"]?["type"]?.stringValue != "none", !lastHasResult
+            {
+                tool = (name, Self.properties(first["input_schema"]))
+            }
+            let text = Self.textBytes(.array(messages)) + Self.textBytes(json["system"])
+            return .success(
+                DialectRequest(
+                    model: model,
+                    stream: json["stream"]?.boolValue ?? false,
+                    includeUsage: true,
+                    promptTokens: Self.tokens(textBytes: text, messages: messages.count),
+                    tool: tool
+                )
+            )
+        case .gemini(let stream):
+            guard let contents = json["contents"]?.arrayValue, !contents.isEmpty else {
+                return fail("* GenerateContentRequest.contents: contents is not specified")
+            }
+            var tool: (String, [String])?
+            let lastHasResponse =
+                contents.last?["parts"]?.arrayValue?.contains { $0["functionResponse"] != nil } ?? false
+            if let first = json["tools"]?.arrayValue?.first?["functionDeclarations"]?.arrayValue?.first,
+                let name = first["name"]?.stringValue,
+                json["toolConfig"]?["functionCallingConfig"]?["mode"]?.stringValue != "NONE", !lastHasResponse
+            {
+                tool = (name, Self.properties(first["parametersJsonSchema"] ?? first["parameters"]))
+            }
+            let text = Self.textBytes(.array(contents)) + Self.textBytes(json["systemInstruction"])
+            return .success(
+                DialectRequest(
+                    model: pathModel,
+                    stream: stream,
+                    includeUsage: true,
+                    promptTokens: Self.tokens(textBytes: text, messages: contents.count),
+                    tool: tool
+                )
+            )
+        }
+    }
+
+    // MARK: errors
+
+    static func dialectError(
+        _ dialect: SimulatorDialect,
+        status: Int,
+        message: String,
+        retryAfter: Int? = nil
+    )
+        -> Response
+    {
+        var headers = HTTPFields()
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        let httpStatus = HTTPResponse.Status(code: status)
+        switch dialect {
+        case .openAI, .bedrockOpenAI:
+            let (type, code) = Self.errorKind(status)
+            return Response.json(Self.errorBody(message, type: type, code: code), status: httpStatus, headers: headers)
+        case .azure:
+            let text =
+                status == 429
+                ? "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current tier. Please retry after \(retryAfter ?? 1) seconds."
+                : message
+            return Response.json(
+                #"{"error":{"code":"\#(status)","message":\#(JSONText.quoted(text))}}"#,
+                status: httpStatus,
+                headers: headers
+            )
+        case .bedrock:
+            let type: String
+            switch status {
+            case 400: type = "ValidationException"
+            case 403: type = "AccessDeniedException"
+            case 404: type = "ResourceNotFoundException"
+            case 408: type = "ModelTimeoutException"
+            case 424: type = "ModelErrorException"
+            case 429: type = "ThrottlingException"
+            case 503: type = "ServiceUnavailableException"
+            default: type = "InternalServerException"
+            }
+            var response = Self.bedrockError(status: status, type: type, message: message)
+            if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+            return response
+        case .anthropic:
+            let type: String
+            switch status {
+            case 400: type = "invalid_request_error"
+            case 401: type = "authentication_error"
+            case 403: type = "permission_error"
+            case 404: type = "not_found_error"
+            case 413: type = "request_too_large"
+            case 429: type = "rate_limit_error"
+            case 503, 529: type = "overloaded_error"
+            case 504: type = "timeout_error"
+            default: type = "api_error"
+            }
+            return Response.json(
+                #"{"type":"error","error":{"type":"\#(type)","message":\#(JSONText.quoted(message))},"request_id":"req_sim"}"#,
+                status: httpStatus,
+                headers: headers
+            )
+        case .gemini:
+            let name: String
+            switch status {
+            case 400: name = "INVALID_ARGUMENT"
+            case 401: name = "UNAUTHENTICATED"
+            case 403: name = "PERMISSION_DENIED"
+            case 404: name = "NOT_FOUND"
+            case 429: name = "RESOURCE_EXHAUSTED"
+            case 503: name = "UNAVAILABLE"
+            case 504: name = "DEADLINE_EXCEEDED"
+            default: name = "INTERNAL"
+            }
+            return Response.json(
+                #"{"error":{"code":\#(status),"message":\#(JSONText.quoted(message)),"status":"\#(name)"}}"#,
+                status: httpStatus,
+                headers: headers
+            )
+        }
+    }
+
+    static func bedrockError(status: Int, type: String, message: String) -> Response {
+        var headers = HTTPFields()
+        if let name = HTTPField.Name("x-amzn-ErrorType") {
+            headers[name] = "\(type):http://internal.amazon.com/coral/com.amazon.bedrock/"
+        }
+        if let name = HTTPField.Name("x-amzn-RequestId") { headers[name] = "sim-\(UInt32.random(in: 0...UInt32.max))" }
+        return Response.json(
+            #"{"message":\#(JSONText.quoted(message))}"#,
+            status: HTTPResponse.Status(code: status),
+            headers: headers
+        )
+    }
+}
