@@ -135,10 +135,7 @@ public struct ChatRequestHead: Sendable {
 
 /// A validating single-pass JSON scanner that reports the top-level members of an object.
 struct JSONScanner {
-    struct Failure: Error {
-        var reason: String
-        var offset: Int
-    }
+    typealias Failure = JSONValue.ParseError
 
     /// What the scanner remembers about a top-level value.
     enum Kind {
@@ -158,72 +155,58 @@ struct JSONScanner {
         var kind: Kind
     }
 
-    private let bytes: [UInt8]
-    private var index = 0
+    private var lexer: JSONLexer
     private static let maxDepth = 256
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8]) { self.lexer = JSONLexer(bytes) }
 
     mutating func topLevelObject() throws(Failure) -> (members: [Member], closingBrace: Int) {
-        self.skipWhitespace()
-        guard self.peek() == UInt8(ascii: "{") else { throw self.failure("expected a JSON object") }
+        self.lexer.skipWhitespace()
+        guard self.lexer.peek() == UInt8(ascii: "{") else { throw self.lexer.failure("expected a JSON object") }
         var members: [Member] = []
         let closing = try self.object(depth: 0) { key, range, kind in
             members.append(Member(key: key, value: range, kind: kind))
         }
-        self.skipWhitespace()
-        guard self.index == self.bytes.count else { throw self.failure("unexpected data after the JSON object") }
+        self.lexer.skipWhitespace()
+        guard self.lexer.isAtEnd else { throw self.lexer.failure("unexpected data after the JSON object") }
         return (members, closing)
-    }
-
-    private func failure(_ reason: String) -> Failure { Failure(reason: reason, offset: self.index) }
-
-    private func peek() -> UInt8? { self.index < self.bytes.count ? self.bytes[self.index] : nil }
-
-    private mutating func skipWhitespace() {
-        while self.index < self.bytes.count {
-            switch self.bytes[self.index] {
-            case 0x20, 0x09, 0x0A, 0x0D: self.index += 1
-            default: return
-            }
-        }
     }
 
     /// Scans an object starting at `{`; calls `member` for each member; returns the index of `}`.
     private mutating func object(depth: Int, member: (String, Range<Int>, Kind) -> Void) throws(Failure) -> Int {
-        guard depth < Self.maxDepth else { throw self.failure("nesting too deep") }
-        self.index += 1
-        self.skipWhitespace()
-        if self.peek() == UInt8(ascii: "}") {
-            self.index += 1
-            return self.index - 1
+        guard depth < Self.maxDepth else { throw self.lexer.failure("nesting too deep") }
+        self.lexer.index += 1
+        self.lexer.skipWhitespace()
+        if self.lexer.peek() == UInt8(ascii: "}") {
+            self.lexer.index += 1
+            return self.lexer.index - 1
         }
         while true {
-            self.skipWhitespace()
-            guard self.peek() == UInt8(ascii: "\"") else { throw self.failure("expected a member name") }
-            let key = try self.string()
-            self.skipWhitespace()
-            guard self.peek() == UInt8(ascii: ":") else { throw self.failure("expected ':'") }
-            self.index += 1
-            self.skipWhitespace()
-            let start = self.index
+            self.lexer.skipWhitespace()
+            guard self.lexer.peek() == UInt8(ascii: "\"") else { throw self.lexer.failure("expected a member name") }
+            let key = try self.lexer.string()
+            self.lexer.skipWhitespace()
+            guard self.lexer.peek() == UInt8(ascii: ":") else { throw self.lexer.failure("expected ':'") }
+            self.lexer.index += 1
+            self.lexer.skipWhitespace()
+            let start = self.lexer.index
             let kind = try self.value(depth: depth + 1, wantsUsageFlag: depth == 0 && key == "stream_options")
-            member(key, start..<self.index, kind)
-            self.skipWhitespace()
-            switch self.peek() {
-            case UInt8(ascii: ","): self.index += 1
+            member(key, start..<self.lexer.index, kind)
+            self.lexer.skipWhitespace()
+            switch self.lexer.peek() {
+            case UInt8(ascii: ","): self.lexer.index += 1
             case UInt8(ascii: "}"):
-                self.index += 1
-                return self.index - 1
-            default: throw self.failure("expected ',' or '}'")
+                self.lexer.index += 1
+                return self.lexer.index - 1
+            default: throw self.lexer.failure("expected ',' or '}'")
             }
         }
     }
 
     private mutating func value(depth: Int, wantsUsageFlag: Bool = false) throws(Failure) -> Kind {
-        guard let byte = self.peek() else { throw self.failure("unexpected end of input") }
+        guard let byte = self.lexer.peek() else { throw self.lexer.failure("unexpected end of input") }
         switch byte {
-        case UInt8(ascii: "\""): return .string(try self.string())
+        case UInt8(ascii: "\""): return .string(try self.lexer.string())
         case UInt8(ascii: "{"):
             var includeUsage: Bool?
             _ = try self.object(depth: depth) { key, _, kind in
@@ -231,123 +214,39 @@ struct JSONScanner {
             }
             return .object(includeUsage: includeUsage)
         case UInt8(ascii: "["):
-            guard depth < Self.maxDepth else { throw self.failure("nesting too deep") }
-            self.index += 1
-            self.skipWhitespace()
+            guard depth < Self.maxDepth else { throw self.lexer.failure("nesting too deep") }
+            self.lexer.index += 1
+            self.lexer.skipWhitespace()
             var count = 0
-            if self.peek() == UInt8(ascii: "]") {
-                self.index += 1
+            if self.lexer.peek() == UInt8(ascii: "]") {
+                self.lexer.index += 1
                 return .array(count: 0)
             }
             while true {
-                self.skipWhitespace()
+                self.lexer.skipWhitespace()
                 _ = try self.value(depth: depth + 1)
                 count += 1
-                self.skipWhitespace()
-                switch self.peek() {
-                case UInt8(ascii: ","): self.index += 1
+                self.lexer.skipWhitespace()
+                switch self.lexer.peek() {
+                case UInt8(ascii: ","): self.lexer.index += 1
                 case UInt8(ascii: "]"):
-                    self.index += 1
+                    self.lexer.index += 1
                     return .array(count: count)
-                default: throw self.failure("expected ',' or ']'")
+                default: throw self.lexer.failure("expected ',' or ']'")
                 }
             }
         case UInt8(ascii: "t"):
-            try self.literal("true")
+            try self.lexer.literal("true")
             return .bool(true)
         case UInt8(ascii: "f"):
-            try self.literal("false")
+            try self.lexer.literal("false")
             return .bool(false)
         case UInt8(ascii: "n"):
-            try self.literal("null")
+            try self.lexer.literal("null")
             return .null
         default:
-            try self.number()
+            _ = try self.lexer.number()
             return .number
         }
-    }
-
-    private mutating func literal(_ word: String) throws(Failure) {
-        let expected = word.utf8
-        guard self.index + expected.count <= self.bytes.count,
-            self.bytes[self.index..<(self.index + expected.count)].elementsEqual(expected)
-        else { throw self.failure("invalid literal") }
-        self.index += expected.count
-    }
-
-    private mutating func number() throws(Failure) {
-        let start = self.index
-        if self.peek() == UInt8(ascii: "-") { self.index += 1 }
-        guard let first = self.peek(), Self.isDigit(first) else { throw self.failure("invalid value") }
-        if first == UInt8(ascii: "0") { self.index += 1 } else { self.digits() }
-        if self.peek() == UInt8(ascii: ".") {
-            self.index += 1
-            guard let next = self.peek(), Self.isDigit(next) else { throw self.failure("invalid number") }
-            self.digits()
-        }
-        if self.peek() == UInt8(ascii: "e") || self.peek() == UInt8(ascii: "E") {
-            self.index += 1
-            if self.peek() == UInt8(ascii: "+") || self.peek() == UInt8(ascii: "-") { self.index += 1 }
-            guard let next = self.peek(), Self.isDigit(next) else { throw self.failure("invalid number") }
-            self.digits()
-        }
-        if self.index == start { throw self.failure("invalid value") }
-    }
-
-    private mutating func digits() {
-        while let byte = self.peek(), Self.isDigit(byte) { self.index += 1 }
-    }
-
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-
-    /// Scans a string starting at `"` and returns its decoded value.
-    private mutating func string() throws(Failure) -> String {
-        self.index += 1
-        let start = self.index
-        var hasEscapes = false
-        while true {
-            guard let byte = self.peek() else { throw self.failure("unterminated string") }
-            switch byte {
-            case UInt8(ascii: "\""):
-                let raw = self.bytes[start..<self.index]
-                self.index += 1
-                if !hasEscapes {
-                    guard let text = String(validating: raw, as: UTF8.self) else { throw self.failure("invalid UTF-8") }
-                    return text
-                }
-                return try self.unescape(raw)
-            case UInt8(ascii: "\\"):
-                hasEscapes = true
-                self.index += 1
-                guard let escaped = self.peek() else { throw self.failure("unterminated string") }
-                switch escaped {
-                case UInt8(ascii: "u"):
-                    guard self.index + 4 < self.bytes.count,
-                        (1...4).allSatisfy({ Self.isHexDigit(self.bytes[self.index + $0]) })
-                    else { throw self.failure("invalid \\u escape") }
-                    self.index += 5
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    self.index += 1
-                default: throw self.failure("invalid escape")
-                }
-            case 0..<0x20: throw self.failure("control character in string")
-            default: self.index += 1
-            }
-        }
-    }
-
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        isDigit(byte) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
-            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
-    }
-
-    /// Decodes an escaped string (rare on the hot path: model names have no escapes).
-    private func unescape(_ raw: ArraySlice<UInt8>) throws(Failure) -> String {
-        let quoted = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
-        guard let text = try? JSONDecoder().decode(String.self, from: Data(quoted)) else {
-            throw self.failure("invalid string")
-        }
-        return text
     }
 }
