@@ -14,22 +14,14 @@ enum AnthropicTranslation {
     ) throws(UpstreamError) -> JSONValue {
         try Translation.checkPortable(request)
         var system: [String] = []
-        var messages: [(role: String, content: [JSONValue])] = []
-        func append(_ role: String, _ blocks: [JSONValue]) {
-            guard !blocks.isEmpty else { return }
-            if let last = messages.last, last.role == role {
-                messages[messages.count - 1].content.append(contentsOf: blocks)
-            } else {
-                messages.append((role, blocks))
-            }
-        }
+        var messages = Turns()
         for message in request.messages {
             switch message.role {
             case "system", "developer":
                 let text = message.text
                 if !text.isEmpty { system.append(text) }
             case "tool":
-                append(
+                messages.append(
                     "user",
                     [
                         .object([
@@ -67,7 +59,7 @@ enum AnthropicTranslation {
                         ])
                     )
                 }
-                append(message.role == "assistant" ? "assistant" : "user", blocks)
+                messages.append(message.role == "assistant" ? "assistant" : "user", blocks)
             }
         }
         var body: [(String, JSONValue?)] = [
@@ -76,7 +68,7 @@ enum AnthropicTranslation {
             ("system", system.isEmpty ? nil : .string(system.joined(separator: "\n\n"))),
             (
                 "messages",
-                .array(messages.map { .object([("role", .string($0.role)), ("content", .array($0.content))]) })
+                messages.json(blocksKey: "content")
             ),
             ("temperature", Translation.unitTemperature(request.temperature)),
             ("top_p", request.topP.map { .number(Translation.format($0)) }),

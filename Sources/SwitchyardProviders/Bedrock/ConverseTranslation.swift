@@ -7,18 +7,8 @@ enum ConverseTranslation {
     static func requestBody(_ request: OpenAIChatRequest, defaultMaxTokens: Int?) throws(UpstreamError) -> JSONValue {
         try Translation.checkPortable(request)
         var system: [JSONValue] = []
-        var messages: [(role: String, content: [JSONValue])] = []
+        var messages = Turns()
         var hasToolBlocks = false
-
-        func append(_ role: String, _ blocks: [JSONValue]) {
-            guard !blocks.isEmpty else { return }
-            // Converse wants user/assistant alternation: merge adjacent same-role turns.
-            if let last = messages.last, last.role == role {
-                messages[messages.count - 1].content.append(contentsOf: blocks)
-            } else {
-                messages.append((role, blocks))
-            }
-        }
 
         for message in request.messages {
             switch message.role {
@@ -27,7 +17,7 @@ enum ConverseTranslation {
                 if !text.isEmpty { system.append(.object([("text", .string(text))])) }
             case "tool":
                 hasToolBlocks = true
-                append(
+                messages.append(
                     "user",
                     [
                         .object([
@@ -78,17 +68,12 @@ enum ConverseTranslation {
                         ])
                     )
                 }
-                append(message.role == "assistant" ? "assistant" : "user", blocks)
+                messages.append(message.role == "assistant" ? "assistant" : "user", blocks)
             }
         }
 
         var body: [(String, JSONValue)] = [
-            (
-                "messages",
-                .array(
-                    messages.map { .object([("role", .string($0.role)), ("content", .array($0.content))]) }
-                )
-            )
+            ("messages", messages.json(blocksKey: "content"))
         ]
         if !system.isEmpty { body.insert(("system", .array(system)), at: 0) }
         var inference: [(String, JSONValue?)] = [

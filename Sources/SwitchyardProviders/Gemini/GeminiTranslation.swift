@@ -6,16 +6,8 @@ enum GeminiTranslation {
     /// The generateContent request body.
     static func requestBody(_ request: OpenAIChatRequest, defaultMaxTokens: Int?) throws(UpstreamError) -> JSONValue {
         var system: [String] = []
-        var contents: [(role: String, parts: [JSONValue])] = []
+        var contents = Turns()
         var functionNames: [String: String] = [:]
-        func append(_ role: String, _ parts: [JSONValue]) {
-            guard !parts.isEmpty else { return }
-            if let last = contents.last, last.role == role {
-                contents[contents.count - 1].parts.append(contentsOf: parts)
-            } else {
-                contents.append((role, parts))
-            }
-        }
         for message in request.messages {
             switch message.role {
             case "system", "developer":
@@ -25,7 +17,7 @@ enum GeminiTranslation {
                 let text = message.text
                 var response = (try? JSONValue.parse(text)) ?? .null
                 if case .object = response {} else { response = .object([("result", .string(text))]) }
-                append(
+                contents.append(
                     "user",
                     [
                         .object([
@@ -70,7 +62,7 @@ enum GeminiTranslation {
                         ])
                     )
                 }
-                append(message.role == "assistant" ? "model" : "user", parts)
+                contents.append(message.role == "assistant" ? "model" : "user", parts)
             }
         }
         var body: [(String, JSONValue?)] = []
@@ -83,7 +75,7 @@ enum GeminiTranslation {
             )
         }
         body.append(
-            ("contents", .array(contents.map { .object([("role", .string($0.role)), ("parts", .array($0.parts))]) }))
+            ("contents", contents.json(blocksKey: "parts"))
         )
         if !request.tools.isEmpty {
             let declarations: [JSONValue] = request.tools.map { tool in
