@@ -73,7 +73,12 @@ class Process:
 
     def terminate(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=30)
+        try:
+            return self.proc.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            lifecycle = [line for line in self.lines if "ahc-" not in line]  # per-request client lines are noise here
+            pytest.fail("did not exit within 45 s of SIGTERM:\n" + "\n".join(lifecycle[-60:]), pytrace=False)
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -106,7 +111,7 @@ keys:
 def start_gateway(directory: Path, store_url: str, simulator: str) -> tuple[Process, str]:
     port = free_port()
     config = write_config(directory, store_url, simulator, port)
-    gateway = Process([switchyard_bin(), "serve", "--config", str(config)], directory, r"switchyard listening")
+    gateway = Process([switchyard_bin(), "serve", "--config", str(config), "--log-level", "debug"], directory, r"switchyard listening")
     gateway.wait_ready("switchyard serve")
     return gateway, f"http://127.0.0.1:{port}"
 
