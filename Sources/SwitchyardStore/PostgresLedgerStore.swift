@@ -36,8 +36,20 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         self.logger = logger
     }
 
-    /// Runs the connection pool until cancelled.
-    public func run() async throws { await self.client.run() }
+    /// Runs the connection pool until graceful shutdown (or cancellation). The pool gets two
+    /// seconds to close its connections; after that the service returns anyway, so a database
+    /// that stopped answering cannot hold the process past its shutdown.
+    public func run() async throws {
+        let client = self.client
+        let pool = Task { await client.run() }
+        await withTaskCancellationHandler {
+            try? await gracefulShutdown()
+        } onCancel: {
+            pool.cancel()
+        }
+        pool.cancel()
+        try? await withDeadline(.seconds(2)) { await pool.value }
+    }
 
     /// Versioned migrations, applied once under an advisory lock so that replicas starting
     /// together do not race. The same versions as the SQLite store.
@@ -177,7 +189,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         let charges = entries.map(\.charge.value)
         let errors = entries.map { $0.errorCode ?? "" }
         let shares = entries.flatMap { entry in entry.revenueShares.map { (entry, $0) } }
-        try await Self.withTimeout(.seconds(3)) {
+        try await withDeadline(.seconds(3)) {
             try await self.client.withTransaction(logger: self.logger) { connection in
                 let rows = try await connection.query(
                     """
@@ -248,24 +260,6 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         )
     }
 
-    /// Runs `operation`, giving up after `duration`: while the database is down the pool would
-    /// otherwise wait for a connection indefinitely (and the writer would never spool).
-    static func withTimeout<T: Sendable>(
-        _ duration: Duration,
-        _ operation: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: duration)
-                throw StoreError(message: "the database did not answer within \(duration)")
-            }
-            defer { group.cancelAll() }
-            guard let result = try await group.next() else { throw CancellationError() }
-            return result
-        }
-    }
-
     public func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
         if DailyRollup.coversWholeDays(from: from, until: until) {
             return try await self.rollupUsage(by: dimension, from: from, until: until)
@@ -320,7 +314,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     }
 
     public func ping() async throws {
-        try await Self.withTimeout(.seconds(2)) { try await self.client.query("SELECT 1", logger: self.logger) }
+        try await withDeadline(.seconds(2)) { try await self.client.query("SELECT 1", logger: self.logger) }
     }
 
     public func count() async throws -> Int {
