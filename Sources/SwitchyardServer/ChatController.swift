@@ -227,6 +227,7 @@ struct LedgerRecorder: Sendable {
             )
         }
         self.gateway.ledger.record(entry)
+        self.gateway.telemetry.finished(entry)
     }
 
     static func millis(_ duration: Duration) -> Int {

@@ -20,6 +20,8 @@ public struct Gateway: Sendable {
     public let store: any LedgerStore
     /// "Now" for ledger times.
     public let clock: any WallClock
+    /// Metrics, the live window and the access log.
+    public let telemetry: Telemetry
 
     /// Wires a gateway.
     public init(
@@ -27,7 +29,8 @@ public struct Gateway: Sendable {
         httpClient: HTTPClient,
         ledger: any LedgerSink,
         store: any LedgerStore,
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger = Logger(label: "switchyard")
     ) {
         self.config = config
         self.planner = RoutePlanner(config: config)
@@ -36,6 +39,7 @@ public struct Gateway: Sendable {
         self.ledger = ledger
         self.store = store
         self.clock = clock
+        self.telemetry = Telemetry(config: config, clock: clock, logger: logger)
     }
 }
 

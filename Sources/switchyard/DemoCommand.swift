@@ -24,9 +24,15 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level.")
     var logLevel: String = "warning"
 
+    @Option(name: .long, help: "Log format: text, or json (one JSON object per line).")
+    var logFormat: LogFormat = .text
+
     func run() async throws {
         ProcessRuntime.configure(threads: nil, eventLoopExecutor: true)
-        let logger = GatewayRunner.makeLogger(level: Logger.Level(rawValue: self.logLevel) ?? .warning)
+        let logger = GatewayRunner.makeLogger(
+            level: Logger.Level(rawValue: self.logLevel) ?? .warning,
+            format: self.logFormat
+        )
         let directory = try self.dataDir ?? Self.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let databasePath = (directory as NSString).appendingPathComponent("switchyard.db")
