@@ -163,9 +163,26 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         ),
     ]
 
-    /// One statement per batch: the columns travel as arrays and `UNNEST` turns them into rows.
-    /// Optional text travels as '' and optional numbers as -1, turned back into NULL by NULLIF.
+    /// Batches this large are written as two transactions on two connections at once: the
+    /// server maintains the indexes of both halves in parallel (each half is idempotent on its
+    /// own, so a failure of either is retried as a whole without double counting).
+    static let parallelInsertThreshold = 2_000
+
     public func insert(_ entries: [LedgerEntry]) async throws {
+        guard entries.count >= Self.parallelInsertThreshold else { return try await self.insertBatch(entries) }
+        let middle = entries.count / 2
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.insertBatch(Array(entries[..<middle])) }
+            group.addTask { try await self.insertBatch(Array(entries[middle...])) }
+            try await group.waitForAll()
+        }
+    }
+
+    /// One transaction per batch: the columns travel as arrays and `UNNEST` turns them into rows.
+    /// Optional text travels as '' and optional numbers as -1, turned back into NULL by NULLIF.
+    /// The rollup goes last, so its row locks (which concurrent batches wait for) are held only
+    /// until the commit.
+    private func insertBatch(_ entries: [LedgerEntry]) async throws {
         guard !entries.isEmpty else { return }
         let ids = entries.map(\.requestID)
         let times = entries.map { SQLiteLedgerStore.millis($0.time) }
@@ -214,21 +231,22 @@ public final class PostgresLedgerStore: LedgerStore, Service {
                 )
                 var inserted = Set<String>()
                 for try await id in rows.decode(String.self) { inserted.insert(id) }
+                // ON CONFLICT keeps a replayed entry's shares from being counted twice as well.
+                if !shares.isEmpty {
+                    try await connection.query(
+                        """
+                        INSERT INTO ledger_revenue_shares (request_id, beneficiary, agreement_id, time_ms, amount_nanos)
+                        SELECT * FROM UNNEST(\(shares.map(\.0.requestID))::text[], \(shares.map(\.1.beneficiary))::text[],
+                            \(shares.map(\.1.agreementID))::text[], \(shares.map { SQLiteLedgerStore.millis($0.0.time) })::bigint[],
+                            \(shares.map(\.1.amount.value))::bigint[])
+                        ON CONFLICT DO NOTHING
+                        """,
+                        logger: self.logger
+                    )
+                }
                 try await Self.upsertRollup(
                     entries.filter { inserted.contains($0.requestID) },
                     connection: connection,
-                    logger: self.logger
-                )
-                guard !shares.isEmpty else { return }
-                // ON CONFLICT keeps a replayed entry's shares from being counted twice as well.
-                try await connection.query(
-                    """
-                    INSERT INTO ledger_revenue_shares (request_id, beneficiary, agreement_id, time_ms, amount_nanos)
-                    SELECT * FROM UNNEST(\(shares.map(\.0.requestID))::text[], \(shares.map(\.1.beneficiary))::text[],
-                        \(shares.map(\.1.agreementID))::text[], \(shares.map { SQLiteLedgerStore.millis($0.0.time) })::bigint[],
-                        \(shares.map(\.1.amount.value))::bigint[])
-                    ON CONFLICT DO NOTHING
-                    """,
                     logger: self.logger
                 )
             }
