@@ -20,6 +20,11 @@ struct ChatController: Sendable {
             preconditionFailure("ClientAuthMiddleware runs before this route")
         }
         var record = LedgerRecorder(gateway: self.gateway, requestID: context.requestID, identity: identity)
+        record.trace = RequestTrace(
+            traceparent: request.headers[.traceparent],
+            exporter: self.gateway.tracer,
+            now: record.entry.time
+        )
 
         let head: ChatRequestHead
         let plan: RoutePlan
@@ -47,14 +52,24 @@ struct ChatController: Sendable {
         for candidate in plan.candidates.prefix(plan.maxAttempts) {
             record.attempt(candidate)
             guard let adapter = self.gateway.providers.adapter(for: candidate.provider.id) else { continue }
-            let attempt = UpstreamChatRequest(
+            var attempt = UpstreamChatRequest(
                 head: head,
                 candidate: candidate,
                 requestID: context.requestID,
                 firstByteTimeout: self.gateway.config.routing.firstByteTimeout
             )
+            let attemptSpan = self.gateway.tracer == nil ? "" : TraceContext.randomID(bytes: 8)
+            attempt.traceparent = record.trace.traceparent(attempt: attemptSpan)
+            let attemptStart = self.gateway.clock.now()
             do {
                 let answer = try await adapter.chatCompletion(attempt, logger: context.logger)
+                record.trace.attempt(
+                    spanID: attemptSpan,
+                    candidate: candidate,
+                    start: attemptStart,
+                    end: self.gateway.clock.now(),
+                    error: nil
+                )
                 return self.respond(
                     answer,
                     plan: plan,
@@ -65,6 +80,13 @@ struct ChatController: Sendable {
                 )
             } catch {
                 lastError = error
+                record.trace.attempt(
+                    spanID: attemptSpan,
+                    candidate: candidate,
+                    start: attemptStart,
+                    end: self.gateway.clock.now(),
+                    error: error
+                )
                 context.logger.debug(
                     "upstream attempt failed",
                     metadata: ["gen_ai.provider.name": "\(candidate.provider.id)", "error.type": "\(error.kind)"]
@@ -163,9 +185,11 @@ struct LedgerRecorder: Sendable {
     var estimated = false
     var deploymentCost: PriceSheet = .zero
     var price: PriceSheet = .zero
+    var trace: RequestTrace
 
     init(gateway: Gateway, requestID: String, identity: ClientIdentity) {
         self.gateway = gateway
+        self.trace = RequestTrace(traceparent: nil, exporter: nil, now: gateway.clock.now())
         self.entry = LedgerEntry(
             requestID: requestID,
             time: gateway.clock.now(),
@@ -228,6 +252,7 @@ struct LedgerRecorder: Sendable {
         }
         self.gateway.ledger.record(entry)
         self.gateway.telemetry.finished(entry)
+        self.trace.finish(entry, end: self.gateway.clock.now())
     }
 
     static func millis(_ duration: Duration) -> Int {

@@ -22,6 +22,8 @@ public struct Gateway: Sendable {
     public let clock: any WallClock
     /// Metrics, the live window and the access log.
     public let telemetry: Telemetry
+    /// Trace export, when `tracing` is configured (run it as a service).
+    public let tracer: TraceExporter?
 
     /// Wires a gateway.
     public init(
@@ -40,6 +42,7 @@ public struct Gateway: Sendable {
         self.store = store
         self.clock = clock
         self.telemetry = Telemetry(config: config, clock: clock, logger: logger)
+        self.tracer = config.tracing.map { TraceExporter(config: $0, client: httpClient, logger: logger) }
     }
 }
 

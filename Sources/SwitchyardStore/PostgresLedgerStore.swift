@@ -332,7 +332,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     }
 
     public func ping() async throws {
-        try await withDeadline(.seconds(2)) { try await self.client.query("SELECT 1", logger: self.logger) }
+        _ = try await withDeadline(.seconds(2)) { try await self.client.query("SELECT 1", logger: self.logger) }
     }
 
     public func count() async throws -> Int {

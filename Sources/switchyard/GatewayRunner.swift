@@ -102,7 +102,9 @@ enum GatewayRunner {
         )
         // Started in this order, stopped in reverse: the server drains first, then the upstream
         // client closes, then the ledger writer commits what is left, then the database pool closes.
-        var services: [any Service] = [ledger, HTTPClientService(client: httpClient), app]
+        var services: [any Service] = [ledger, HTTPClientService(client: httpClient)]
+        if let tracer = gateway.tracer { services.append(tracer) }  // stops before the client it posts with
+        services.append(app)
         if let postgres { services.insert(postgres, at: 0) }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services,
