@@ -135,6 +135,18 @@ def load(urls: list[str], seconds: float, answered: list[str], lock: threading.L
             future.result()
 
 
+def usage_total(directory: Path) -> dict:
+    """The total row of `switchyard report usage` around today, through a gateway's configuration."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    report = subprocess.run(
+        [switchyard_bin(), "report", "usage", "--config", str(next(directory.glob("gateway-*.yaml"))), "--by", "tenant",
+         "--from", (today - dt.timedelta(days=1)).isoformat(), "--until", (today + dt.timedelta(days=1)).isoformat(),
+         "--format", "json"],
+        check=True, capture_output=True, text=True, timeout=60,
+    )
+    return json.loads(report.stdout)["total"]
+
+
 @pytest.fixture
 def simulator(tmp_path):
     process = Process([switchyard_bin(), "simulate", "--port", "0", "--api-key", "sim-key"], tmp_path, r"listening on (http://\S+)")
@@ -158,46 +170,55 @@ def test_two_instances_share_one_ledger_and_reports_add_up(tmp_path, simulator):
     count, distinct, charge = psql(store_url, "SELECT COUNT(*), COUNT(DISTINCT request_id), SUM(charge_nanos) FROM ledger_entries").split("|")
     assert int(count) == int(distinct) == len(answered) == len(set(answered))
     assert {row for row in psql(store_url, "SELECT request_id FROM ledger_entries").splitlines()} == set(answered)
-    today = dt.datetime.now(dt.timezone.utc).date()
-    report = subprocess.run(
-        [switchyard_bin(), "report", "usage", "--config", str(next(tmp_path.glob("gateway-*.yaml"))), "--by", "tenant",
-         "--from", (today - dt.timedelta(days=1)).isoformat(), "--until", (today + dt.timedelta(days=1)).isoformat(), "--format", "json"],
-        check=True, capture_output=True, text=True, timeout=60,
-    )
-    total = json.loads(report.stdout)["total"]
+    total = usage_total(tmp_path)
     assert total["requests"] == len(answered)
     assert total["charge"] == int(charge)
 
 
+class OwnServer:
+    """A PostgreSQL server of the test's own, to stop and restart; its data outside pytest's
+    private tmp_path so that the postgres user can reach it."""
+
+    def __init__(self) -> None:
+        self.data = Path(tempfile.gettempdir()) / f"switchyard-pg-{uuid.uuid4().hex[:8]}"
+        self.env = {**os.environ, "PGPORT": str(free_port()), "PGDATA_DIR": str(self.data)}
+
+    def start(self) -> str:
+        """Starts (or restarts) the server; returns its URL."""
+        script = [str(REPO_ROOT / "scripts" / "start-postgres.sh")]
+        return subprocess.run(script, env=self.env, check=True, capture_output=True, text=True).stdout.strip()
+
+    def stop(self) -> None:
+        subprocess.run([str(REPO_ROOT / "scripts" / "stop-postgres.sh")], env=self.env, check=True)
+
+    def __enter__(self) -> "OwnServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        subprocess.run([str(REPO_ROOT / "scripts" / "stop-postgres.sh")], env=self.env)
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
 def test_a_database_outage_is_spooled_and_replayed_exactly_once(tmp_path, simulator, request):
-    # A server of its own (the database is stopped and restarted), its data outside pytest's
-    # private tmp_path so that the postgres user can reach it.
-    data = Path(tempfile.gettempdir()) / f"switchyard-pg-outage-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "PGPORT": str(free_port()), "PGDATA_DIR": str(data)}
-    start = [str(REPO_ROOT / "scripts" / "start-postgres.sh")]
-    base = subprocess.run(start, env=env, check=True, capture_output=True, text=True).stdout.strip()
-    try:
-        store_url = fresh_database(base)
+    with OwnServer() as server:
+        store_url = fresh_database(server.start())
         gateway, url = start_gateway(tmp_path, store_url, simulator)
         request.addfinalizer(gateway.kill)  # no-op once terminated
         answered: list[str] = []
         lock = threading.Lock()
         load([url], 0.7, answered, lock)
-        subprocess.run([str(REPO_ROOT / "scripts" / "stop-postgres.sh")], env=env, check=True)
+        server.stop()
         load([url], 0.7, answered, lock)  # the database is down: the gateway keeps answering
         # The writer gives the database a few seconds per batch, then spools: wait for that state.
         deadline = time.monotonic() + 20
         while (ready := httpx.get(f"{url}/readyz", timeout=10).json())["spool_depth"] == 0 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert ready["status"] == "degraded" and ready["store"] == "unreachable" and ready["spool_depth"] > 0
-        subprocess.run(start, env=env, check=True, capture_output=True)
+        server.start()
         load([url], 0.7, answered, lock)
         assert gateway.terminate() == 0  # drains the queue and replays what is still spooled
         count, distinct = psql(store_url, "SELECT COUNT(*), COUNT(DISTINCT request_id) FROM ledger_entries").split("|")
         assert int(count) == int(distinct) == len(answered)
-    finally:
-        subprocess.run([str(REPO_ROOT / "scripts" / "stop-postgres.sh")], env=env)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 class BackgroundLoad:
@@ -251,12 +272,8 @@ def test_sigkill_one_replica_and_restart_the_database_the_report_still_adds_up(t
     """The ledger issue's acceptance run: two gateways on one PostgreSQL under load, one killed
     with SIGKILL, the database stopped and restarted while the other keeps serving; the usage
     report equals what the clients saw answered, within the SIGKILL window, to the nano-dollar."""
-    data = Path(tempfile.gettempdir()) / f"switchyard-pg-accept-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "PGPORT": str(free_port()), "PGDATA_DIR": str(data)}
-    start = [str(REPO_ROOT / "scripts" / "start-postgres.sh")]
-    base = subprocess.run(start, env=env, check=True, capture_output=True, text=True).stdout.strip()
-    try:
-        store_url = fresh_database(base)
+    with OwnServer() as server:
+        store_url = fresh_database(server.start())
         (killed, killed_url), (survivor, survivor_url) = [start_gateway(tmp_path, store_url, simulator) for _ in range(2)]
         request.addfinalizer(killed.kill)
         request.addfinalizer(survivor.kill)
@@ -268,9 +285,9 @@ def test_sigkill_one_replica_and_restart_the_database_the_report_still_adds_up(t
         restarted, _ = start_gateway(tmp_path, store_url, simulator, port=int(killed_url.rsplit(":", 1)[1]))
         request.addfinalizer(restarted.kill)
 
-        subprocess.run([str(REPO_ROOT / "scripts" / "stop-postgres.sh")], env=env, check=True)
+        server.stop()
         survivor_load.wait_for_answers(300)  # served while the database is down: spooled
-        subprocess.run(start, env=env, check=True, capture_output=True)
+        server.start()
         survivor_load.wait_for_answers(300)
         survivor_answered, _ = survivor_load.stop()
         assert survivor.terminate() == 0  # drains and replays the spool
@@ -286,16 +303,6 @@ def test_sigkill_one_replica_and_restart_the_database_the_report_still_adds_up(t
         assert len(rows - survivor_answered - killed_answered) <= 8
 
         count, charge = psql(store_url, "SELECT COUNT(*), SUM(charge_nanos) FROM ledger_entries").split("|")
-        today = dt.datetime.now(dt.timezone.utc).date()
-        report = subprocess.run(
-            [switchyard_bin(), "report", "usage", "--config", str(next(tmp_path.glob("gateway-*.yaml"))), "--by", "tenant",
-             "--from", (today - dt.timedelta(days=1)).isoformat(), "--until", (today + dt.timedelta(days=1)).isoformat(),
-             "--format", "json"],
-            check=True, capture_output=True, text=True, timeout=60,
-        )
-        total = json.loads(report.stdout)["total"]
+        total = usage_total(tmp_path)
         assert total["requests"] == int(count) == len(rows)
         assert total["charge"] == int(charge)
-    finally:
-        subprocess.run([str(REPO_ROOT / "scripts" / "stop-postgres.sh")], env=env)
-        shutil.rmtree(data, ignore_errors=True)

@@ -140,7 +140,7 @@ public enum OTLPTraceJSON {
             out += #"{"traceId":""# + span.traceID + #"","spanId":""# + span.spanID + "\""
             if let parent = span.parentSpanID { out += #","parentSpanId":""# + parent + "\"" }
             out += #","name":"#
-            Self.string(span.name, into: &out)
+            JSONText.appendQuoted(span.name, to: &out)
             out += #","kind":\#(span.kind.rawValue)"#
             out += #","startTimeUnixNano":"\#(Self.nanos(span.start))","endTimeUnixNano":"\#(Self.nanos(span.end))""#
             out += #","attributes":["#
@@ -151,7 +151,7 @@ public enum OTLPTraceJSON {
             out += "]"
             if let message = span.errorMessage {
                 out += #","status":{"code":2,"message":"#
-                Self.string(message, into: &out)
+                JSONText.appendQuoted(message, to: &out)
                 out += "}"
             } else {
                 out += #","status":{"code":1}"#
@@ -170,34 +170,16 @@ public enum OTLPTraceJSON {
 
     private static func attribute(_ key: String, _ value: SpanRecord.Value, into out: inout String) {
         out += #"{"key":"#
-        Self.string(key, into: &out)
+        JSONText.appendQuoted(key, to: &out)
         out += #","value":{"#
         switch value {
         case .string(let text):
             out += #""stringValue":"#
-            Self.string(text, into: &out)
+            JSONText.appendQuoted(text, to: &out)
         case .int(let number): out += #""intValue":"\#(number)""#
         case .double(let number): out += #""doubleValue":\#(number.isFinite ? "\(number)" : "0")"#
         case .bool(let flag): out += #""boolValue":\#(flag)"#
         }
         out += "}}"
-    }
-
-    private static func string(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }

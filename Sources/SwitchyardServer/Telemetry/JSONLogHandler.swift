@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SwitchyardCore
 import Synchronization
 
 /// Writes each log record as one JSON object per line to standard output:
@@ -29,16 +30,16 @@ public struct JSONLogHandler: LogHandler {
         if let provided = self.metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let extra = event.metadata { fields.merge(extra) { _, new in new } }
         var line = "{\"time\":"
-        Self.appendString(Self.timestamp(), to: &line)
+        JSONText.appendQuoted(Self.timestamp(), to: &line)
         line += ",\"level\":"
-        Self.appendString(event.level.rawValue, to: &line)
+        JSONText.appendQuoted(event.level.rawValue, to: &line)
         line += ",\"label\":"
-        Self.appendString(self.label, to: &line)
+        JSONText.appendQuoted(self.label, to: &line)
         line += ",\"message\":"
-        Self.appendString(event.message.description, to: &line)
+        JSONText.appendQuoted(event.message.description, to: &line)
         for key in fields.keys.sorted() where !["time", "level", "label", "message"].contains(key) {
             line += ","
-            Self.appendString(key, to: &line)
+            JSONText.appendQuoted(key, to: &line)
             line += ":"
             Self.append(fields[key] ?? .string(""), to: &line)
         }
@@ -55,8 +56,8 @@ public struct JSONLogHandler: LogHandler {
 
     private static func append(_ value: Logger.Metadata.Value, to line: inout String) {
         switch value {
-        case .string(let text): Self.appendString(text, to: &line)
-        case .stringConvertible(let value): Self.appendString(value.description, to: &line)
+        case .string(let text): JSONText.appendQuoted(text, to: &line)
+        case .stringConvertible(let value): JSONText.appendQuoted(value.description, to: &line)
         case .array(let values):
             line += "["
             for (index, value) in values.enumerated() {
@@ -68,35 +69,11 @@ public struct JSONLogHandler: LogHandler {
             line += "{"
             for (index, key) in values.keys.sorted().enumerated() {
                 if index > 0 { line += "," }
-                Self.appendString(key, to: &line)
+                JSONText.appendQuoted(key, to: &line)
                 line += ":"
                 Self.append(values[key] ?? .string(""), to: &line)
             }
             line += "}"
         }
-    }
-
-    /// A JSON string literal (RFC 8259 escaping).
-    static func appendString(_ text: String, to line: inout String) {
-        line += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            case "\r": line += "\\r"
-            case "\t": line += "\\t"
-            case _ where scalar.value < 0x20:
-                line += "\\u00" + String(scalar.value, radix: 16).leftPadded(to: 2)
-            default: line.unicodeScalars.append(scalar)
-            }
-        }
-        line += "\""
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - self.count)) + self
     }
 }
