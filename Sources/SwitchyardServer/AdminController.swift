@@ -16,6 +16,13 @@ struct AdminController: Sendable {
         admin.get("/timeline", use: self.timeline)
         admin.get("/reports/revenue-share", use: self.revenueShare)
         admin.get("/reports/usage", use: self.usage)
+        admin.get("/health", use: self.health)
+    }
+
+    /// Every deployment's breaker state, latency average, error rate and cooldown.
+    @Sendable func health(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let now = self.gateway.clock.now()
+        return try Self.json(HealthReport(at: now, deployments: self.gateway.selector.health.snapshot(at: now)))
     }
 
     @Sendable func explain(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -88,6 +95,12 @@ struct AdminController: Sendable {
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
+}
+
+/// The body of `GET /admin/v1/health`.
+struct HealthReport: Encodable {
+    var at: Date
+    var deployments: [DeploymentHealthSnapshot]
 }
 
 /// Admits only the configured admin key, compared by digest in constant time.

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -37,60 +38,160 @@ struct ChatController: Sendable {
             head = try ChatRequestHead.parse(Array(body.readableBytesView))
             record.entry.model = head.model
             record.entry.stream = head.stream
-            plan = try self.gateway.planner.plan(model: head.model, tenant: identity.tenant, at: record.entry.time)
+            let pin = RoutePin(
+                cloud: request.headers[.switchyardCloud].flatMap { $0.isEmpty ? nil : $0 },
+                region: request.headers[.switchyardRegion].flatMap { $0.isEmpty ? nil : $0 }
+            )
+            plan = try self.gateway.selector.route(
+                model: head.model,
+                tenant: identity.tenant,
+                at: record.entry.time,
+                pin: pin,
+                promptBytes: head.body.count
+            )
         } catch let error as GatewayError {
             record.finish(status: error.code.status, errorCode: error.code.rawValue)
             throw error
         }
+        return await self.attempt(plan: plan, head: head, record: record, context: context)
+    }
+
+    /// Tries the plan's deployments in order until one answers; failover happens only here,
+    /// before anything was sent to the client.
+    private func attempt(
+        plan: RoutePlan,
+        head: ChatRequestHead,
+        record: LedgerRecorder,
+        context: GatewayRequestContext
+    ) async -> Response {
+        var record = record
+        let routing = self.gateway.config.routing
+        let selector = self.gateway.selector
+        self.gateway.retryBudget.recordRequest()
+        let requestDeadline = routing.totalTimeout.map { ContinuousClock.now + $0 }
 
         var lastError: UpstreamError?
-        for candidate in plan.candidates.prefix(plan.maxAttempts) {
-            record.attempt(candidate)
+        var busy = false
+        var budgetSpent = false
+        for candidate in plan.candidates where record.entry.attempts < plan.maxAttempts {
             guard let adapter = self.gateway.providers.adapter(for: candidate.provider.id) else { continue }
-            let attempt = UpstreamChatRequest(
+            let health = selector.health[candidate]
+            guard health.admit(at: self.gateway.clock.now(), force: plan.forced) else { continue }
+            if record.entry.attempts > 0 {
+                guard self.gateway.retryBudget.tryRetry() else {
+                    health.record(.abandoned, at: self.gateway.clock.now())
+                    budgetSpent = true
+                    break
+                }
+                let delay = Backoff.delay(
+                    retry: record.entry.attempts,
+                    base: routing.backoffBase,
+                    max: routing.backoffMax
+                )
+                if delay > .zero { try? await Task.sleep(for: delay) }
+            }
+            let limit = candidate.deployment.maxInFlight ?? routing.maxInFlight
+            guard await health.acquireSlot(limit: limit, wait: routing.queueTimeout) else {
+                health.record(.abandoned, at: self.gateway.clock.now())
+                busy = true
+                continue
+            }
+            record.attempt(candidate)
+
+            let timeouts = routing.timeouts(for: candidate.deployment)
+            let started = ContinuousClock.now
+            var deadline = timeouts.total.map { started + $0 }
+            if let requestDeadline { deadline = min(deadline ?? requestDeadline, requestDeadline) }
+            let firstByte = deadline.map { min(timeouts.firstByte, $0 - started) } ?? timeouts.firstByte
+            let logger = context.logger
+            let upstream = UpstreamChatRequest(
                 head: head,
                 candidate: candidate,
                 requestID: context.requestID,
-                firstByteTimeout: self.gateway.config.routing.firstByteTimeout
+                firstByteTimeout: firstByte
             )
             do {
-                let answer = try await adapter.chatCompletion(attempt, logger: context.logger)
+                let answer = try await Deadlines.within(firstByte, error: Deadlines.firstByteError) {
+                    () async throws(UpstreamError) -> UpstreamChatResponse in
+                    try await adapter.chatCompletion(upstream, logger: logger)
+                }
+                health.record(.success(timeToFirstByte: ContinuousClock.now - started), at: self.gateway.clock.now())
+                let idle = timeouts.idle < self.gateway.upstreamReadTimeout || deadline != nil ? timeouts.idle : nil
                 return self.respond(
                     answer,
-                    plan: plan,
                     candidate: candidate,
                     head: head,
                     record: record,
+                    watch: StreamWatch(idle: idle, deadline: deadline),
                     logger: context.logger
                 )
             } catch {
+                health.releaseSlot()
+                Self.recordFailure(error, on: health, at: self.gateway.clock.now())
                 lastError = error
                 context.logger.debug(
                     "upstream attempt failed",
                     metadata: ["gen_ai.provider.name": "\(candidate.provider.id)", "error.type": "\(error.kind)"]
                 )
                 if !error.isRetryable { break }
+                if let requestDeadline, ContinuousClock.now >= requestDeadline { break }
             }
         }
 
-        let failure = lastError ?? UpstreamError(kind: .connectFailed, message: "no deployment could be tried")
-        if let body = failure.clientErrorBody, let status = failure.status {
+        var response: Response
+        if let failure = lastError, let body = failure.clientErrorBody, let status = failure.status {
             record.finish(status: status, errorCode: "upstream_\(status)")
-            throw UpstreamPassThroughError(status: status, body: body)
+            response = GatewayMiddleware.errorResponse(
+                UpstreamPassThroughError(status: status, body: body),
+                logger: context.logger
+            )
+        } else {
+            let error: GatewayError
+            if let failure = lastError {
+                error = failure.gatewayError
+            } else if busy {
+                error = GatewayError(
+                    code: .upstreamBusy,
+                    message: "Every deployment of this model is at its limit of requests in flight. Retry later.",
+                    retryAfterSeconds: 1
+                )
+            } else {
+                error = UpstreamError(kind: .connectFailed, message: "no deployment could be tried").gatewayError
+            }
+            var errorCode = error.code.rawValue
+            if budgetSpent { errorCode += "; retry_budget_exhausted" }
+            record.finish(status: error.code.status, errorCode: errorCode)
+            response = GatewayMiddleware.response(for: error)
         }
-        let error = failure.gatewayError
-        record.finish(status: error.code.status, errorCode: error.code.rawValue)
-        throw error
+        response.headers[.switchyardAttempts] = String(record.entry.attempts)
+        return response
+    }
+
+    /// What a failed attempt says about the deployment's health.
+    static func recordFailure(_ error: UpstreamError, on health: DeploymentHealth, at now: Date) {
+        let hinted = error.retryAfterSeconds.map { Duration.seconds($0) }
+        switch error.status {
+        case 429?:
+            health.record(.throttled(cooldown: hinted ?? .seconds(1)), at: now)
+        case let status? where !error.isRetryable && (400..<500).contains(status):
+            // The request's own fault (400, 404, 422): the deployment works.
+            health.record(.abandoned, at: now)
+        default:
+            health.record(.failure(reason: error.healthReason), at: now)
+            if let hinted, error.status == 503 { health.record(.throttled(cooldown: hinted), at: now) }
+        }
     }
 
     private func respond(
         _ answer: UpstreamChatResponse,
-        plan: RoutePlan,
         candidate: RouteCandidate,
         head: ChatRequestHead,
         record: LedgerRecorder,
+        watch: StreamWatch,
         logger: Logger
     ) -> Response {
+        let health = self.gateway.selector.health[candidate]
+        let clock = self.gateway.clock
         var headers = HTTPFields()
         headers[.switchyardProvider] = candidate.provider.id
         headers[.switchyardCloud] = candidate.provider.cloud
@@ -98,6 +199,7 @@ struct ChatController: Sendable {
         headers[.switchyardAttempts] = String(record.entry.attempts)
         switch answer {
         case .complete(let complete):
+            health.releaseSlot()
             var record = record
             headers[.contentType] = "application/json"
             record.markFirstByte()
@@ -115,12 +217,13 @@ struct ChatController: Sendable {
                 status: .ok,
                 headers: headers,
                 body: ResponseBody { [record] writer in
+                    defer { health.releaseSlot() }
                     var record = record
                     var stream = stream
                     var writes = 0
                     var chunks = 0
                     do {
-                        while let event = try await stream.next() {
+                        while let event = try await watch.next(&stream) {
                             switch event {
                             case .bytes(let bytes, let events):
                                 try await writer.write(bytes)
@@ -133,6 +236,7 @@ struct ChatController: Sendable {
                         }
                     } catch let error as UpstreamError {
                         // Too late to fail over: tell the client in-band, as the OpenAI SDK expects.
+                        health.record(.failure(reason: error.healthReason), at: clock.now())
                         let gatewayError = error.gatewayError
                         try? await writer.write(ByteBuffer(string: "data: \(gatewayError.jsonBody())\n\n"))
                         try? await writer.finish(nil)
@@ -152,6 +256,76 @@ struct ChatController: Sendable {
             )
         }
     }
+}
+
+/// The gateway's own timers on an upstream stream: the idle gap between chunks and the end
+/// of the total time, when they are shorter than what the HTTP client already enforces (so the
+/// common case costs no timer per chunk).
+struct StreamWatch: Sendable {
+    var idle: Duration?
+    var deadline: ContinuousClock.Instant?
+
+    func next(_ stream: inout ChatStream) async throws(UpstreamError) -> ChatStreamEvent? {
+        guard self.idle != nil || self.deadline != nil else { return try await stream.next() }
+        var limit = self.idle ?? .seconds(86400)
+        var error = Deadlines.idleError
+        if let deadline = self.deadline, deadline - ContinuousClock.now < limit {
+            limit = deadline - ContinuousClock.now
+            error = Deadlines.totalError
+        }
+        let current = stream
+        let (event, advanced) = try await Deadlines.within(limit, error: error) {
+            () async throws(UpstreamError) -> (ChatStreamEvent?, ChatStream) in
+            var stream = current
+            let event = try await stream.next()
+            return (event, stream)
+        }
+        stream = advanced
+        return event
+    }
+}
+
+/// Runs upstream work under a deadline.
+enum Deadlines {
+    static let firstByteError = UpstreamError(kind: .timeout, message: "no first byte within the first-byte timeout")
+    static let idleError = UpstreamError(kind: .timeout, message: "the upstream stream stalled (idle timeout)")
+    static let totalError = UpstreamError(kind: .timeout, message: "the request ran out of its total time")
+
+    /// The result of `work`, or `error` once `limit` has passed (the work is then cancelled,
+    /// which cancels its upstream request).
+    static func within<T: Sendable>(
+        _ limit: Duration,
+        error: UpstreamError,
+        _ work: @escaping @Sendable () async throws(UpstreamError) -> T
+    ) async throws(UpstreamError) -> T {
+        guard limit > .zero else { throw error }
+        do {
+            return try await withThrowingTaskGroup(of: T.self) { group in
+                group.addTask { try await work() }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    throw error
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else { throw error }
+                return first
+            }
+        } catch let failure as UpstreamError {
+            throw failure
+        } catch {
+            throw UpstreamError(kind: .streamInterrupted, message: "the request was cancelled")
+        }
+    }
+}
+
+extension UpstreamError {
+    /// A short reason for the health endpoint.
+    var healthReason: String { self.status.map { "HTTP \($0)" } ?? self.kind.description }
+}
+
+extension GatewayError.Code {
+    /// Every deployment was at its in-flight limit.
+    static let upstreamBusy = GatewayError.Code(rawValue: "upstream_busy", status: 503, type: "server_error")
 }
 
 /// Builds the one ledger entry of a request as it progresses.
