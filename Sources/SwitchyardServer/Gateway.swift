@@ -63,6 +63,9 @@ extension Gateway {
             idleTimeout: .seconds(60),
             concurrentHTTP1ConnectionsPerHostSoftLimit: 1024
         )
+        // A refused connection fails the attempt at once, so the gateway fails over to the next
+        // deployment instead of the client retrying the same host until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
         return HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,

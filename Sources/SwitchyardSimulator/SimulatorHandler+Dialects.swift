@@ -35,7 +35,29 @@ extension SimulatorHandler {
                 throw error
             }
         }
-        let body = Array(try await request.body.collect(upTo: 16 << 20).readableBytesView)
+        var preread: [UInt8]?
+        if case .hangMidStream(_, let maxSeconds) = fault {
+            // A stream hangs after its first chunks (below); any other answer hangs before its head.
+            do {
+                let bytes = try await request.body.consumeWithCancellationOnInboundClose { body -> [UInt8]? in
+                    let bytes = Array(try await body.collect(upTo: 16 << 20).readableBytesView)
+                    if Self.asksForStream(bytes, dialect: dialect) { return bytes }
+                    try await Task.sleep(for: .seconds(maxSeconds))
+                    return nil
+                }
+                guard let bytes else { return Self.dialectError(dialect, status: 504, message: "simulated hang ended") }
+                preread = bytes
+            } catch {
+                self.state.recordCancellation()
+                throw error
+            }
+        }
+        let body: [UInt8]
+        if let preread {
+            body = preread
+        } else {
+            body = Array(try await request.body.collect(upTo: 16 << 20).readableBytesView)
+        }
         self.state.recordRequest(
             body: body,
             authorization: request.headers[.authorization] ?? request.header("api-key") ?? request.header("x-api-key")
@@ -137,20 +159,6 @@ extension SimulatorHandler {
             case .gemini: full = answer.geminiJSON()
             }
             if malformed { return Response.json(String(full.prefix(full.count / 3))) }
-            if case .hang(let maxSeconds) = ending {
-                // The head goes out, the body never comes.
-                let state = self.state
-                var headers = HTTPFields()
-                headers[.contentType] = "application/json"
-                headers[.contentLength] = String(full.utf8.count)
-                return Response(
-                    status: .ok,
-                    headers: headers,
-                    body: ResponseBody { _ in
-                        try await Self.hangUntilClosed(channel, maxSeconds: maxSeconds, state: state)
-                    }
-                )
-            }
             if case .disconnect = ending, afterChunks != nil {
                 let half = String(full.prefix(full.count / 2))
                 var headers = HTTPFields()
@@ -202,7 +210,8 @@ extension SimulatorHandler {
             interval: interval,
             ending: ending,
             state: self.state,
-            channel: channel
+            channel: channel,
+            keepAlive: Self.keepAlive(dialect)
         )
     }
 
@@ -242,6 +251,23 @@ extension SimulatorHandler {
         }
     }
 
+    /// Whether a chat request asks for a stream.
+    static func asksForStream(_ body: [UInt8], dialect: SimulatorDialect) -> Bool {
+        switch dialect {
+        case .bedrock(let stream), .gemini(let stream): return stream
+        default: return (try? JSONValue.parse(body))?["stream"]?.boolValue == true
+        }
+    }
+
+    /// What the dialect sends to keep a quiet stream open (nil: Bedrock's event stream has nothing).
+    static func keepAlive(_ dialect: SimulatorDialect) -> [UInt8]? {
+        switch dialect {
+        case .bedrock: return nil
+        case .anthropic: return Array("event: ping\ndata: {\"type\": \"ping\"}\n\n".utf8)
+        default: return Array(": keep-alive\n\n".utf8)
+        }
+    }
+
     /// Waits until the caller closes the connection (or `maxSeconds` pass), then ends the
     /// response: a hung answer must not outlive its caller, nor hold up shutdown.
     static func hangUntilClosed(_ channel: (any Channel)?, maxSeconds: Int, state: SimulatorState) async throws {
@@ -261,7 +287,8 @@ extension SimulatorHandler {
         interval: Duration,
         ending: StreamEnding,
         state: SimulatorState,
-        channel: (any Channel)? = nil
+        channel: (any Channel)? = nil,
+        keepAlive: [UInt8]? = nil
     ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = contentType
@@ -283,7 +310,22 @@ extension SimulatorHandler {
                 case .finish: break
                 case .disconnect: throw SimulatedDisconnect()
                 case .hang(let maxSeconds):
-                    try await Self.hangUntilClosed(channel, maxSeconds: maxSeconds, state: state)
+                    guard let keepAlive else {
+                        try await Self.hangUntilClosed(channel, maxSeconds: maxSeconds, state: state)
+                        return
+                    }
+                    // No more data, only the dialect's keep-alives: the first write after the
+                    // caller left fails (a closed inbound side alone does not end the response).
+                    let end = ContinuousClock.now + .seconds(maxSeconds)
+                    do {
+                        while ContinuousClock.now < end {
+                            try await Task.sleep(for: .milliseconds(50))
+                            try await writer.write(ByteBuffer(bytes: keepAlive))
+                        }
+                    } catch {
+                        state.recordCancellation()
+                        throw error
+                    }
                 }
                 try await writer.finish(nil)
             }

@@ -4,12 +4,20 @@ import Testing
 
 @Suite struct DeploymentHealthTests {
     static let candidate = RouteCandidate(
-        provider: ProviderConfig(id: "azure-east", kind: .openAI, cloud: "azure", region: "eastus", baseURL: "http://a"),
+        provider: ProviderConfig(
+            id: "azure-east",
+            kind: .openAI,
+            cloud: "azure",
+            region: "eastus",
+            baseURL: "http://a"
+        ),
         deployment: DeploymentConfig(provider: "azure-east", target: "gpt-5-prod")
     )
     static let start = Date(timeIntervalSince1970: 1_795_000_000)
 
-    static func health(_ breaker: BreakerConfig = BreakerConfig(consecutiveFailures: 3, openFor: .seconds(30))) -> DeploymentHealth {
+    static func health(
+        _ breaker: BreakerConfig = BreakerConfig(consecutiveFailures: 3, openFor: .seconds(30))
+    ) -> DeploymentHealth {
         DeploymentHealth(candidate: Self.candidate, breaker: breaker)
     }
 
@@ -65,7 +73,10 @@ import Testing
         let health = Self.health(breaker)
         let t = Self.start
         for i in 0..<9 {
-            health.record(i.isMultiple(of: 2) ? .success(timeToFirstByte: .milliseconds(50)) : .failure(reason: "x"), at: t)
+            health.record(
+                i.isMultiple(of: 2) ? .success(timeToFirstByte: .milliseconds(50)) : .failure(reason: "x"),
+                at: t
+            )
         }
         #expect(health.availability(at: t) == .available)  // 4 of 9, below the minimum count
         health.record(.failure(reason: "x"), at: t)  // 5 of 10

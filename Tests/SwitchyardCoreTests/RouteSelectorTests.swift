@@ -18,7 +18,13 @@ import Testing
             providers: [
                 ProviderConfig(id: "azure-east", kind: .openAI, cloud: "azure", region: "eastus", baseURL: "http://a"),
                 ProviderConfig(id: "aws-west", kind: .openAI, cloud: "aws", region: "us-west-2", baseURL: "http://b"),
-                ProviderConfig(id: "gcp-central", kind: .openAI, cloud: "gcp", region: "us-central1", baseURL: "http://c"),
+                ProviderConfig(
+                    id: "gcp-central",
+                    kind: .openAI,
+                    cloud: "gcp",
+                    region: "us-central1",
+                    baseURL: "http://c"
+                ),
             ],
             models: [
                 ModelConfig(
@@ -46,7 +52,8 @@ import Testing
         return RouteSelector(config: config, planner: RoutePlanner(config: config))
     }
 
-    static func order(_ selector: RouteSelector, tenant: String = "any", pin: RoutePin = RoutePin()) throws -> [String] {
+    static func order(_ selector: RouteSelector, tenant: String = "any", pin: RoutePin = RoutePin()) throws -> [String]
+    {
         try selector.route(model: "gpt-5", tenant: tenant, at: Self.now, pin: pin).candidates.map(\.provider.id)
     }
 
@@ -61,7 +68,11 @@ import Testing
     @Test func weightedSharesFirstPlacesByWeightSmoothly() throws {
         let selector = Self.selector(.weighted)
         let firsts = try (0..<8).map { _ in try Self.order(selector).first ?? "" }
-        #expect(firsts == ["azure-east", "azure-east", "aws-west", "azure-east"] + ["azure-east", "azure-east", "aws-west", "azure-east"])
+        #expect(
+            firsts == ["azure-east", "azure-east", "aws-west", "azure-east"] + [
+                "azure-east", "azure-east", "aws-west", "azure-east",
+            ]
+        )
         // Every allowed deployment stays in the plan behind the chosen one.
         #expect(try Self.order(selector).count == 3)
     }

@@ -85,7 +85,11 @@ import Testing
             .replacingOccurrences(of: "queue_timeout: 250ms", with: "queue_timeout: soon")
         let error = #expect(throws: ConfigError.self) { try GatewayConfig.load(yaml: yaml, environment: [:]) }
         let text = error?.description ?? ""
-        #expect(text.contains(#"models.gpt-5.strategy: unknown strategy "fastest" (supported: priority, weighted, latency, cost)"#))
+        #expect(
+            text.contains(
+                #"models.gpt-5.strategy: unknown strategy "fastest" (supported: priority, weighted, latency, cost)"#
+            )
+        )
         #expect(text.contains("routing.retry_budget.ratio: expected a number from 0 to 1"))
         #expect(text.contains("routing.breaker.error_rate: expected a number above 0"))
         #expect(text.contains("models.gpt-5.deployments[0].timeouts.idle: must be longer than zero"))

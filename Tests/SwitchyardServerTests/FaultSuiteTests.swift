@@ -30,18 +30,55 @@ import Testing
     }
 
     static let rows: [Row] = [
-        Row(name: "429 with retry-after", fault: .status(429, retryAfterSeconds: 2), status: 429, code: "rate_limit_exceeded", trips: false),
-        Row(name: "429 without retry-after", fault: .status(429), status: 429, code: "rate_limit_exceeded", trips: false),
-        Row(name: "429 with x-ratelimit-reset", fault: .rateLimitReset("6m0s"), status: 429, code: "rate_limit_exceeded", trips: false),
+        Row(
+            name: "429 with retry-after",
+            fault: .status(429, retryAfterSeconds: 2),
+            status: 429,
+            code: "rate_limit_exceeded",
+            trips: false
+        ),
+        Row(
+            name: "429 without retry-after",
+            fault: .status(429),
+            status: 429,
+            code: "rate_limit_exceeded",
+            trips: false
+        ),
+        Row(
+            name: "429 with x-ratelimit-reset",
+            fault: .rateLimitReset("6m0s"),
+            status: 429,
+            code: "rate_limit_exceeded",
+            trips: false
+        ),
         Row(name: "500", fault: .status(500), status: 502, code: "upstream_error"),
         Row(name: "503", fault: .status(503), status: 503, code: "upstream_unavailable"),
         Row(name: "connect refused", fault: nil, status: 502, code: "upstream_error"),
         Row(name: "hang before headers", fault: .hang(maxSeconds: 30), status: 504, code: "upstream_timeout"),
-        Row(name: "hang mid-stream", fault: .hangMidStream(afterChunks: 2, maxSeconds: 30), status: 504, code: "upstream_timeout", midStream: true),
+        Row(
+            name: "hang mid-stream",
+            fault: .hangMidStream(afterChunks: 2, maxSeconds: 30),
+            status: 504,
+            code: "upstream_timeout",
+            midStream: true
+        ),
         Row(name: "connection reset", fault: .reset, status: 502, code: "upstream_error"),
         Row(name: "malformed JSON", fault: .malformedJSON, status: 502, code: "upstream_error"),
-        Row(name: "OpenAI in-stream error event", fault: .streamError(afterChunks: 2), status: 502, code: "upstream_error", midStream: true),
-        Row(name: "Bedrock exception frame", fault: .streamError(afterChunks: 2), bedrock: true, status: 502, code: "upstream_error", midStream: true),
+        Row(
+            name: "OpenAI in-stream error event",
+            fault: .streamError(afterChunks: 2),
+            status: 502,
+            code: "upstream_error",
+            midStream: true
+        ),
+        Row(
+            name: "Bedrock exception frame",
+            fault: .streamError(afterChunks: 2),
+            bedrock: true,
+            status: 502,
+            code: "upstream_error",
+            midStream: true
+        ),
     ]
 
     static func configure(_ row: Row, deployments: Int) -> ([String]) -> GatewayConfig {
@@ -62,7 +99,9 @@ import Testing
         }
     }
 
-    @Test(arguments: rows, [false, true])
+    static let modes = [false, true]
+
+    @Test(arguments: rows, modes)
     func oneDeployment(row: Row, stream: Bool) async throws {
         try await Self.run(row, deployments: 1) { harness in
             let answer = try await harness.chat(stream: stream)
@@ -84,7 +123,7 @@ import Testing
         }
     }
 
-    @Test(arguments: rows, [false, true])
+    @Test(arguments: rows, modes)
     func twoDeployments(row: Row, stream: Bool) async throws {
         try await Self.run(row, deployments: 2) { harness in
             let answer = try await harness.chat(stream: stream)
@@ -154,7 +193,9 @@ import Testing
 
 /// Routing around trouble over several requests: breakers, cooldowns, pins, in-flight limits.
 @Suite(.timeLimit(.minutes(1))) struct ResilienceTests {
-    static func configure(_ change: @escaping @Sendable (inout GatewayConfig) -> Void = { _ in }) -> ([String]) -> GatewayConfig {
+    static func configure(
+        _ change: @escaping @Sendable (inout GatewayConfig) -> Void = { _ in }
+    ) -> ([String]) -> GatewayConfig {
         { urls in
             var config = Harness.config(simulatorURLs: urls, firstByteTimeout: .seconds(1))
             config.adminKey = Secret(FaultSuiteTests.adminKey)

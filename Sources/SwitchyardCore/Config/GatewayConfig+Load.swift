@@ -628,7 +628,8 @@ struct ConfigReader {
         var result: [TenantConfig] = []
         for (id, entry) in self.entries(node, "tenants") {
             let path = "tenants.\(id)"
-            guard let fields = self.fields(entry, path, allowed: ["clouds", "regions", "budget", "rpm", "prefer"]) else {
+            guard let fields = self.fields(entry, path, allowed: ["clouds", "regions", "budget", "rpm", "prefer"])
+            else {
                 continue
             }
             var tenant = TenantConfig(id: id)

@@ -260,7 +260,8 @@ public final class DeploymentHealth: Sendable {
                 windowRequests: requests,
                 consecutiveFailures: state.consecutiveFailures,
                 openUntil: open ? Date(timeIntervalSinceReferenceDate: state.openUntil) : nil,
-                cooldownUntil: state.cooldownUntil > t ? Date(timeIntervalSinceReferenceDate: state.cooldownUntil) : nil,
+                cooldownUntil: state.cooldownUntil > t
+                    ? Date(timeIntervalSinceReferenceDate: state.cooldownUntil) : nil,
                 inFlight: state.inFlight,
                 lastFailure: state.lastFailure,
                 opened: state.opened

@@ -182,12 +182,15 @@ public final class RouteSelector: Sendable {
 
     private func pinError(_ pin: RoutePin, model: String, tenant: String, allowed: [RouteCandidate]) -> GatewayError {
         let param = pin.cloud != nil ? "x-switchyard-cloud" : "x-switchyard-region"
-        let allowedText = Set(allowed.map { c in c.provider.region.map { "\(c.provider.cloud)/\($0)" } ?? c.provider.cloud })
-            .sorted().joined(separator: ", ")
+        let allowedText = Set(
+            allowed.map { c in c.provider.region.map { "\(c.provider.cloud)/\($0)" } ?? c.provider.cloud }
+        )
+        .sorted().joined(separator: ", ")
         guard self.planner.catalogCandidates(model: model).contains(where: { pin.matches($0.provider) }) else {
             return GatewayError(
                 code: .invalidRequest,
-                message: "The model '\(model)' has no deployment on \(pin.describe). It may be served on: \(allowedText).",
+                message:
+                    "The model '\(model)' has no deployment on \(pin.describe). It may be served on: \(allowedText).",
                 param: param
             )
         }
