@@ -153,7 +153,9 @@ import Testing
         try await Harness.run(
             simulators: 2,
             options: row.bedrock ? ProviderKindsTests.options(.bedrock) : SimulatorOptions(),
-            configure: Self.configure(row, deployments: deployments)
+            configure: Self.configure(row, deployments: deployments),
+            // Health time stands still, so a 1 s cooldown is still visible when the test looks.
+            clock: FixedClock(instant: Date(timeIntervalSince1970: 1_795_000_000))
         ) { harness in
             if let fault = row.fault { harness.simulators[0].enqueue([fault]) }
             try await body(harness)
