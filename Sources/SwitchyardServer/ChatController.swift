@@ -57,7 +57,8 @@ struct ChatController: Sendable {
     }
 
     /// Tries the plan's deployments in order until one answers; failover happens only here,
-    /// before anything was sent to the client.
+    /// before anything was sent to the client. A model with `hedge` races a second deployment
+    /// against the first once the first is slower than its p95 time to first byte.
     private func attempt(
         plan: RoutePlan,
         head: ChatRequestHead,
@@ -65,77 +66,105 @@ struct ChatController: Sendable {
         context: GatewayRequestContext
     ) async -> Response {
         var record = record
-        let routing = self.gateway.config.routing
-        let selector = self.gateway.selector
+        var cursor = PlanCursor(plan: plan)
         self.gateway.retryBudget.recordRequest()
-        let requestDeadline = routing.totalTimeout.map { ContinuousClock.now + $0 }
+        let requestDeadline = self.gateway.config.routing.totalTimeout.map { ContinuousClock.now + $0 }
+        let requestID = context.requestID
+        let logger = context.logger
 
         var lastError: UpstreamError?
-        var busy = false
-        var budgetSpent = false
-        for candidate in plan.candidates where record.entry.attempts < plan.maxAttempts {
-            guard let adapter = self.gateway.providers.adapter(for: candidate.provider.id) else { continue }
-            let health = selector.health[candidate]
-            guard health.admit(at: self.gateway.clock.now(), force: plan.forced) else { continue }
-            if record.entry.attempts > 0 {
-                guard self.gateway.retryBudget.tryRetry() else {
-                    health.record(.abandoned, at: self.gateway.clock.now())
-                    budgetSpent = true
-                    break
+        while record.entry.attempts < plan.maxAttempts {
+            guard let primary = await self.launch(&cursor, record: &record, requestDeadline: requestDeadline) else {
+                break
+            }
+            let hedgeDelay =
+                plan.model.hedge && record.entry.attempts == 1
+                ? self.gateway.selector.health[primary.candidate].p95TTFB : nil
+            let race = await withTaskGroup(of: AttemptEvent.self) { group -> RaceOutcome in
+                var outcome = RaceOutcome(launches: [primary])
+                var running = 1
+                group.addTask { .finished(0, await self.run(primary, head: head, requestID: requestID, logger: logger)) }
+                if let hedgeDelay {
+                    group.addTask {
+                        try? await Task.sleep(for: hedgeDelay)
+                        return .hedgeTimer
+                    }
                 }
-                let delay = Backoff.delay(
-                    retry: record.entry.attempts,
-                    base: routing.backoffBase,
-                    max: routing.backoffMax
-                )
-                if delay > .zero { try? await Task.sleep(for: delay) }
+                while let event = await group.next() {
+                    switch event {
+                    case .hedgeTimer:
+                        guard running > 0, record.entry.attempts < plan.maxAttempts,
+                            let second = await self.launch(
+                                &cursor,
+                                record: &record,
+                                requestDeadline: requestDeadline,
+                                hedge: true
+                            )
+                        else { continue }
+                        let index = outcome.launches.count
+                        outcome.launches.append(second)
+                        running += 1
+                        group.addTask {
+                            .finished(index, await self.run(second, head: head, requestID: requestID, logger: logger))
+                        }
+                    case .finished(let index, .success(let answer)):
+                        outcome.winner = (index, answer)
+                        group.cancelAll()
+                        return outcome
+                    case .finished(let index, .failure(let error)):
+                        outcome.failures.append((index, error))
+                        running -= 1
+                        if running == 0 {
+                            group.cancelAll()
+                            return outcome
+                        }
+                    }
+                }
+                return outcome
             }
-            let limit = candidate.deployment.maxInFlight ?? routing.maxInFlight
-            guard await health.acquireSlot(limit: limit, wait: routing.queueTimeout) else {
-                health.record(.abandoned, at: self.gateway.clock.now())
-                busy = true
-                continue
-            }
-            record.attempt(candidate)
 
-            let timeouts = routing.timeouts(for: candidate.deployment)
-            let started = ContinuousClock.now
-            var deadline = timeouts.total.map { started + $0 }
-            if let requestDeadline { deadline = min(deadline ?? requestDeadline, requestDeadline) }
-            let firstByte = deadline.map { min(timeouts.firstByte, $0 - started) } ?? timeouts.firstByte
-            let logger = context.logger
-            let upstream = UpstreamChatRequest(
-                head: head,
-                candidate: candidate,
-                requestID: context.requestID,
-                firstByteTimeout: firstByte
-            )
-            do {
-                let answer = try await Deadlines.within(firstByte, error: Deadlines.firstByteError) {
-                    () async throws(UpstreamError) -> UpstreamChatResponse in
-                    try await adapter.chatCompletion(upstream, logger: logger)
-                }
-                health.record(.success(timeToFirstByte: ContinuousClock.now - started), at: self.gateway.clock.now())
-                let idle = timeouts.idle < self.gateway.upstreamReadTimeout || deadline != nil ? timeouts.idle : nil
+            let now = self.gateway.clock.now()
+            var stop = false
+            for (index, error) in race.failures {
+                let launch = race.launches[index]
+                let health = self.gateway.selector.health[launch.candidate]
+                health.releaseSlot()
+                Self.recordFailure(error, on: health, at: now)
+                lastError = error
+                logger.debug(
+                    "upstream attempt failed",
+                    metadata: ["gen_ai.provider.name": "\(launch.candidate.provider.id)", "error.type": "\(error.kind)"]
+                )
+                if !error.isRetryable { stop = true }
+            }
+            for (index, launch) in race.launches.enumerated()
+            where race.winner?.0 != index && !race.failures.contains(where: { $0.0 == index }) {
+                // The hedge that lost: cancelled, not a verdict on the deployment, not billed.
+                let health = self.gateway.selector.health[launch.candidate]
+                health.releaseSlot()
+                health.record(.abandoned, at: now)
+            }
+            if let (index, answer) = race.winner {
+                let launch = race.launches[index]
+                self.gateway.selector.health[launch.candidate].record(
+                    .success(timeToFirstByte: ContinuousClock.now - launch.started),
+                    at: now
+                )
+                record.serve(launch.candidate)
+                let idle =
+                    launch.timeouts.idle < self.gateway.upstreamReadTimeout || launch.deadline != nil
+                    ? launch.timeouts.idle : nil
                 return self.respond(
                     answer,
-                    candidate: candidate,
+                    candidate: launch.candidate,
                     head: head,
                     record: record,
-                    watch: StreamWatch(idle: idle, deadline: deadline),
-                    logger: context.logger
+                    watch: StreamWatch(idle: idle, deadline: launch.deadline),
+                    logger: logger
                 )
-            } catch {
-                health.releaseSlot()
-                Self.recordFailure(error, on: health, at: self.gateway.clock.now())
-                lastError = error
-                context.logger.debug(
-                    "upstream attempt failed",
-                    metadata: ["gen_ai.provider.name": "\(candidate.provider.id)", "error.type": "\(error.kind)"]
-                )
-                if !error.isRetryable { break }
-                if let requestDeadline, ContinuousClock.now >= requestDeadline { break }
             }
+            if stop { break }
+            if let requestDeadline, ContinuousClock.now >= requestDeadline { break }
         }
 
         var response: Response
@@ -143,13 +172,13 @@ struct ChatController: Sendable {
             record.finish(status: status, errorCode: "upstream_\(status)")
             response = GatewayMiddleware.errorResponse(
                 UpstreamPassThroughError(status: status, body: body),
-                logger: context.logger
+                logger: logger
             )
         } else {
             let error: GatewayError
             if let failure = lastError {
                 error = failure.gatewayError
-            } else if busy {
+            } else if cursor.busy {
                 error = GatewayError(
                     code: .upstreamBusy,
                     message: "Every deployment of this model is at its limit of requests in flight. Retry later.",
@@ -159,12 +188,85 @@ struct ChatController: Sendable {
                 error = UpstreamError(kind: .connectFailed, message: "no deployment could be tried").gatewayError
             }
             var errorCode = error.code.rawValue
-            if budgetSpent { errorCode += "; retry_budget_exhausted" }
+            if cursor.budgetSpent { errorCode += "; retry_budget_exhausted" }
             record.finish(status: error.code.status, errorCode: errorCode)
             response = GatewayMiddleware.response(for: error)
         }
         response.headers[.switchyardAttempts] = String(record.entry.attempts)
         return response
+    }
+
+    /// Admits the plan's next deployment that will take the attempt (breaker, retry budget,
+    /// backoff, an in-flight slot) and counts the attempt; nil when none is left.
+    private func launch(
+        _ cursor: inout PlanCursor,
+        record: inout LedgerRecorder,
+        requestDeadline: ContinuousClock.Instant?,
+        hedge: Bool = false
+    ) async -> Launch? {
+        let routing = self.gateway.config.routing
+        while let candidate = cursor.next() {
+            guard self.gateway.providers.adapter(for: candidate.provider.id) != nil else { continue }
+            let health = self.gateway.selector.health[candidate]
+            guard health.admit(at: self.gateway.clock.now(), force: cursor.plan.forced) else { continue }
+            if record.entry.attempts > 0 {
+                guard self.gateway.retryBudget.tryRetry() else {
+                    health.record(.abandoned, at: self.gateway.clock.now())
+                    cursor.budgetSpent = true
+                    return nil
+                }
+                let delay = Backoff.delay(
+                    retry: record.entry.attempts,
+                    base: routing.backoffBase,
+                    max: routing.backoffMax
+                )
+                if !hedge && delay > .zero { try? await Task.sleep(for: delay) }
+            }
+            let limit = candidate.deployment.maxInFlight ?? routing.maxInFlight
+            guard await health.acquireSlot(limit: limit, wait: hedge ? .zero : routing.queueTimeout) else {
+                health.record(.abandoned, at: self.gateway.clock.now())
+                cursor.busy = true
+                continue
+            }
+            record.attempt(candidate)
+            let timeouts = routing.timeouts(for: candidate.deployment)
+            let started = ContinuousClock.now
+            var deadline = timeouts.total.map { started + $0 }
+            if let requestDeadline { deadline = min(deadline ?? requestDeadline, requestDeadline) }
+            return Launch(candidate: candidate, started: started, deadline: deadline, timeouts: timeouts)
+        }
+        return nil
+    }
+
+    /// One attempt: the adapter call, bounded by the first-byte timeout (and what is left of
+    /// the total time).
+    private func run(
+        _ launch: Launch,
+        head: ChatRequestHead,
+        requestID: String,
+        logger: Logger
+    ) async -> Result<UpstreamChatResponse, UpstreamError> {
+        guard let adapter = self.gateway.providers.adapter(for: launch.candidate.provider.id) else {
+            return .failure(UpstreamError(kind: .connectFailed, message: "no adapter for the provider"))
+        }
+        let firstByte =
+            launch.deadline.map { min(launch.timeouts.firstByte, $0 - launch.started) } ?? launch.timeouts.firstByte
+        let upstream = UpstreamChatRequest(
+            head: head,
+            candidate: launch.candidate,
+            requestID: requestID,
+            firstByteTimeout: firstByte
+        )
+        do {
+            return .success(
+                try await Deadlines.within(firstByte, error: Deadlines.firstByteError) {
+                    () async throws(UpstreamError) -> UpstreamChatResponse in
+                    try await adapter.chatCompletion(upstream, logger: logger)
+                }
+            )
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// What a failed attempt says about the deployment's health.
@@ -255,6 +357,46 @@ struct ChatController: Sendable {
                 }
             )
         }
+    }
+}
+
+/// A started attempt.
+struct Launch: Sendable {
+    var candidate: RouteCandidate
+    var started: ContinuousClock.Instant
+    /// The end of the attempt's total time (its own `total`, or the request's), if limited.
+    var deadline: ContinuousClock.Instant?
+    var timeouts: EffectiveTimeouts
+}
+
+/// What a (possibly hedged) round of attempts came to.
+struct RaceOutcome {
+    var launches: [Launch]
+    var winner: (Int, UpstreamChatResponse)?
+    var failures: [(Int, UpstreamError)] = []
+}
+
+/// Events of a round of attempts.
+enum AttemptEvent: Sendable {
+    case finished(Int, Result<UpstreamChatResponse, UpstreamError>)
+    case hedgeTimer
+}
+
+/// Walks the plan's candidates once, remembering why some were passed over.
+struct PlanCursor {
+    let plan: RoutePlan
+    var position = 0
+    /// A deployment was at its in-flight limit.
+    var busy = false
+    /// The global retry budget refused a retry.
+    var budgetSpent = false
+
+    init(plan: RoutePlan) { self.plan = plan }
+
+    mutating func next() -> RouteCandidate? {
+        guard self.position < self.plan.candidates.count else { return nil }
+        defer { self.position += 1 }
+        return self.plan.candidates[self.position]
     }
 }
 
@@ -355,6 +497,11 @@ struct LedgerRecorder: Sendable {
 
     mutating func attempt(_ candidate: RouteCandidate) {
         self.entry.attempts += 1
+        self.serve(candidate)
+    }
+
+    /// The deployment that answers (the last attempted, or the hedge that won).
+    mutating func serve(_ candidate: RouteCandidate) {
         self.entry.provider = candidate.provider.id
         self.entry.deployment = candidate.deployment.target
         self.entry.cloud = candidate.provider.cloud

@@ -178,6 +178,17 @@ struct ConfigReader {
         return value
     }
 
+    mutating func bool(_ node: Node?, _ path: String) -> Bool? {
+        guard let text = self.string(node, path) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default:
+            self.fail(path, "expected true or false, got \"\(text)\"")
+            return nil
+        }
+    }
+
     mutating func stringList(_ node: Node?, _ path: String) -> [String] {
         guard let node else { return [] }
         if node.scalar != nil { return self.string(node, path).map { [$0] } ?? [] }
@@ -444,7 +455,7 @@ struct ConfigReader {
         var result: [ModelConfig] = []
         for (name, entry) in self.entries(node, "models") {
             let path = "models.\(name)"
-            let allowed: Set = ["publisher", "product", "launched", "price", "deployments", "strategy"]
+            let allowed: Set = ["publisher", "product", "launched", "price", "deployments", "strategy", "hedge"]
             guard let fields = self.fields(entry, path, allowed: allowed) else { continue }
             let publisher = self.string(fields["publisher"], path + ".publisher")
             let product = self.string(fields["product"], path + ".product")
@@ -498,7 +509,8 @@ struct ConfigReader {
                     launched: launched,
                     price: price,
                     deployments: deployments,
-                    strategy: self.strategy(fields["strategy"], path + ".strategy")
+                    strategy: self.strategy(fields["strategy"], path + ".strategy"),
+                    hedge: self.bool(fields["hedge"], path + ".hedge") ?? false
                 )
             )
         }

@@ -181,6 +181,9 @@ public struct ModelConfig: Sendable, Hashable {
     public var deployments: [DeploymentConfig]
     /// How this model's deployments are ordered; `nil` uses `routing.strategy`.
     public var strategy: RoutingStrategy?
+    /// Hedge: when the first deployment has not sent a first byte after its p95 time to first
+    /// byte, start a second attempt on the next deployment; the first to answer wins.
+    public var hedge: Bool
 
     /// Creates a model.
     public init(
@@ -190,9 +193,11 @@ public struct ModelConfig: Sendable, Hashable {
         launched: Date? = nil,
         price: PriceSheet = .zero,
         deployments: [DeploymentConfig],
-        strategy: RoutingStrategy? = nil
+        strategy: RoutingStrategy? = nil,
+        hedge: Bool = false
     ) {
         self.strategy = strategy
+        self.hedge = hedge
         self.name = name
         self.publisher = publisher
         self.product = product

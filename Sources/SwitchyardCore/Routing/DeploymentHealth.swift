@@ -98,6 +98,7 @@ public final class DeploymentHealth: Sendable {
 
     struct State {
         var ewmaMillis: Double?
+        var ewmaDeviationMillis: Double = 0
         var consecutiveFailures = 0
         var buckets = [Bucket](repeating: Bucket(), count: DeploymentHealth.bucketCount)
         var breaker = BreakerState.closed
@@ -182,7 +183,12 @@ public final class DeploymentHealth: Sendable {
             switch outcome {
             case .success(let ttfb):
                 let sample = Self.millis(ttfb)
-                state.ewmaMillis = state.ewmaMillis.map { $0 + Self.ewmaAlpha * (sample - $0) } ?? sample
+                if let mean = state.ewmaMillis {
+                    state.ewmaDeviationMillis += Self.ewmaAlpha * (abs(sample - mean) - state.ewmaDeviationMillis)
+                    state.ewmaMillis = mean + Self.ewmaAlpha * (sample - mean)
+                } else {
+                    state.ewmaMillis = sample
+                }
                 state.consecutiveFailures = 0
                 self.count(&state, at: t, failed: false)
                 if state.breaker != .closed {
@@ -236,6 +242,14 @@ public final class DeploymentHealth: Sendable {
 
     /// The latency average in milliseconds (nil before the first success).
     public var ewmaTTFBMillis: Double? { self.state.withLock { $0.ewmaMillis } }
+
+    /// An estimate of the 95th percentile of the time to first byte: the moving average plus
+    /// two moving mean deviations (nil before the first success). Hedging waits this long.
+    public var p95TTFB: Duration? {
+        self.state.withLock { state in
+            state.ewmaMillis.map { .microseconds(Int64(($0 + 2 * state.ewmaDeviationMillis) * 1000)) }
+        }
+    }
 
     /// A snapshot for the admin API and metrics.
     public func snapshot(at now: Date) -> DeploymentHealthSnapshot {
