@@ -83,7 +83,9 @@ struct ChatController: Sendable {
             let race = await withTaskGroup(of: AttemptEvent.self) { group -> RaceOutcome in
                 var outcome = RaceOutcome(launches: [primary])
                 var running = 1
-                group.addTask { .finished(0, await self.run(primary, head: head, requestID: requestID, logger: logger)) }
+                group.addTask {
+                    .finished(0, await self.run(primary, head: head, requestID: requestID, logger: logger))
+                }
                 if let hedgeDelay {
                     group.addTask {
                         try? await Task.sleep(for: hedgeDelay)
@@ -133,7 +135,9 @@ struct ChatController: Sendable {
                 lastError = error
                 logger.debug(
                     "upstream attempt failed",
-                    metadata: ["gen_ai.provider.name": "\(launch.candidate.provider.id)", "error.type": "\(error.kind)"]
+                    metadata: [
+                        "gen_ai.provider.name": "\(launch.candidate.provider.id)", "error.type": "\(error.kind)",
+                    ]
                 )
                 if !error.isRetryable { stop = true }
             }

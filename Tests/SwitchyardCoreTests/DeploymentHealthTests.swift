@@ -104,6 +104,8 @@ import Testing
         #expect(health.ewmaTTFBMillis == 100)
         health.record(.success(timeToFirstByte: .milliseconds(200)), at: Self.start)
         #expect(abs((health.ewmaTTFBMillis ?? 0) - 120) < 0.001)
+        // p95 estimate: average plus two mean deviations (deviation 0.2 × |200 − 100| = 20).
+        #expect(health.p95TTFB == .milliseconds(160))
     }
 
     @Test(.timeLimit(.minutes(1))) func inFlightSlotsQueueBrieflyThenRefuse() async {

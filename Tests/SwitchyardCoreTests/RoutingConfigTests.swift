@@ -10,6 +10,7 @@ import Testing
         models:
           gpt-5:
             strategy: latency
+            hedge: true
             deployments:
               - {provider: azure-east, target: a, weight: 3, max_in_flight: 8, timeouts: {first_byte: 5s, idle: 2s, total: 2m}}
               - {provider: aws-west, target: b}
@@ -52,7 +53,8 @@ import Testing
         #expect(routing.expectedOutputTokens == 1000)
 
         let model = try #require(config.model("gpt-5"))
-        #expect(model.strategy == .latency)
+        #expect(model.strategy == .latency && model.hedge)
+        #expect(config.model("mini")?.hedge == false)
         #expect(config.model("mini")?.strategy == nil)
         let deployment = model.deployments[0]
         #expect(deployment.weight == 3 && deployment.maxInFlight == 8)

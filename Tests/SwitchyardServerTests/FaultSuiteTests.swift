@@ -324,4 +324,34 @@ import Testing
             #expect(entry.usage.completionTokens < 1000)
         }
     }
+
+    @Test func aHedgeRacesASlowFirstDeploymentAndOnlyTheWinnerIsBilled() async throws {
+        let configure = Self.configure { config in
+            config.routing.firstByteTimeout = .seconds(5)
+            config.models[0].hedge = true
+        }
+        try await Harness.run(simulators: 2, configure: configure) { harness in
+            // A first request teaches the gateway sim-0's time to first byte (no hedge without it).
+            let warm = try await harness.chat()
+            #expect(warm.headers.first(name: "x-switchyard-attempts") == "1")
+
+            harness.simulators[0].enqueue([.hang(maxSeconds: 30)])
+            let started = ContinuousClock.now
+            let answer = try await harness.chat(stream: true)
+            #expect(ContinuousClock.now - started < .seconds(4))  // well before the 5 s first-byte timeout
+            #expect(answer.status == 200 && ssePayloads(answer.body).last == "[DONE]")
+            #expect(answer.headers.first(name: "x-switchyard-provider") == "sim-1")
+            #expect(answer.headers.first(name: "x-switchyard-attempts") == "2")
+            await harness.simulators[0].waitForCancellations(1)  // the loser was cancelled
+
+            let entries = await harness.ledger.entries(count: 2)
+            #expect(harness.ledger.all.count == 2)  // one entry per request: the loser is not billed
+            #expect(entries[1].provider == "sim-1" && entries[1].attempts == 2 && entries[1].status == 200)
+            let health = try await harness.request("/admin/v1/health", method: .GET, key: FaultSuiteTests.adminKey)
+            let deployments = try #require(health.json?["deployments"] as? [[String: Any]])
+            let slow = try #require(deployments.first { $0["provider"] as? String == "sim-0" })
+            #expect(slow["state"] as? String == "closed" && slow["consecutive_failures"] as? Int == 0)
+            #expect(slow["in_flight"] as? Int == 0)
+        }
+    }
 }
