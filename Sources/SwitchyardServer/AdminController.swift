@@ -17,12 +17,29 @@ struct AdminController: Sendable {
         admin.get("/reports/revenue-share", use: self.revenueShare)
         admin.get("/reports/usage", use: self.usage)
         admin.get("/health", use: self.health)
+        admin.get("/traffic", use: self.traffic)
+        router.group("/metrics")
+            .add(middleware: AdminAuthMiddleware(adminKey: self.gateway.config.adminKey))
+            .get(use: self.metrics)
     }
 
     /// Every deployment's breaker state, latency average, error rate and cooldown.
     @Sendable func health(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let now = self.gateway.clock.now()
         return try Self.json(HealthReport(at: now, deployments: self.gateway.selector.health.snapshot(at: now)))
+    }
+
+    /// The last minute per cloud (request rate, error rate, latency percentiles).
+    @Sendable func traffic(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try Self.json(TrafficReport(at: self.gateway.clock.now(), clouds: self.gateway.telemetry.traffic()))
+    }
+
+    /// Prometheus text exposition (scrape with `authorization: {credentials: ADMIN_KEY}`).
+    @Sendable func metrics(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        let bytes = self.gateway.telemetry.exposition(ledger: self.gateway.ledger)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     @Sendable func explain(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -101,6 +118,13 @@ struct AdminController: Sendable {
 struct HealthReport: Encodable {
     var at: Date
     var deployments: [DeploymentHealthSnapshot]
+}
+
+/// `GET /admin/v1/traffic`.
+struct TrafficReport: Encodable {
+    var at: Date
+    var windowSeconds = LiveWindow.seconds
+    var clouds: [CloudTraffic]
 }
 
 /// Admits only the configured admin key, compared by digest in constant time.

@@ -21,6 +21,11 @@ struct ChatController: Sendable {
             preconditionFailure("ClientAuthMiddleware runs before this route")
         }
         var record = LedgerRecorder(gateway: self.gateway, requestID: context.requestID, identity: identity)
+        record.trace = RequestTrace(
+            traceparent: request.headers[.traceparent],
+            exporter: self.gateway.tracer,
+            now: record.entry.time
+        )
 
         let head: ChatRequestHead
         let plan: RoutePlan
@@ -132,6 +137,13 @@ struct ChatController: Sendable {
                 let health = self.gateway.selector.health[launch.candidate]
                 health.releaseSlot()
                 Self.recordFailure(error, on: health, at: now)
+                record.trace.attempt(
+                    spanID: launch.spanID,
+                    candidate: launch.candidate,
+                    start: launch.wallStart,
+                    end: now,
+                    error: error
+                )
                 lastError = error
                 logger.debug(
                     "upstream attempt failed",
@@ -147,6 +159,13 @@ struct ChatController: Sendable {
                 let health = self.gateway.selector.health[launch.candidate]
                 health.releaseSlot()
                 health.record(.abandoned, at: now)
+                record.trace.attempt(
+                    spanID: launch.spanID,
+                    candidate: launch.candidate,
+                    start: launch.wallStart,
+                    end: now,
+                    error: UpstreamError(kind: .streamInterrupted, message: "lost the hedge race")
+                )
             }
             if let (index, answer) = race.winner {
                 let launch = race.launches[index]
@@ -155,6 +174,13 @@ struct ChatController: Sendable {
                     at: now
                 )
                 record.serve(launch.candidate)
+                record.trace.attempt(
+                    spanID: launch.spanID,
+                    candidate: launch.candidate,
+                    start: launch.wallStart,
+                    end: now,
+                    error: nil
+                )
                 let idle =
                     launch.timeouts.idle < self.gateway.upstreamReadTimeout || launch.deadline != nil
                     ? launch.timeouts.idle : nil
@@ -237,7 +263,16 @@ struct ChatController: Sendable {
             let started = ContinuousClock.now
             var deadline = timeouts.total.map { started + $0 }
             if let requestDeadline { deadline = min(deadline ?? requestDeadline, requestDeadline) }
-            return Launch(candidate: candidate, started: started, deadline: deadline, timeouts: timeouts)
+            let spanID = self.gateway.tracer == nil ? "" : TraceContext.randomID(bytes: 8)
+            return Launch(
+                candidate: candidate,
+                started: started,
+                deadline: deadline,
+                timeouts: timeouts,
+                spanID: spanID,
+                traceparent: record.trace.traceparent(attempt: spanID),
+                wallStart: self.gateway.clock.now()
+            )
         }
         return nil
     }
@@ -255,17 +290,19 @@ struct ChatController: Sendable {
         }
         let firstByte =
             launch.deadline.map { min(launch.timeouts.firstByte, $0 - launch.started) } ?? launch.timeouts.firstByte
-        let upstream = UpstreamChatRequest(
+        var upstream = UpstreamChatRequest(
             head: head,
             candidate: launch.candidate,
             requestID: requestID,
             firstByteTimeout: firstByte
         )
+        upstream.traceparent = launch.traceparent
+        let request = upstream
         do {
             return .success(
                 try await Deadlines.within(firstByte, error: Deadlines.firstByteError) {
                     () async throws(UpstreamError) -> UpstreamChatResponse in
-                    try await adapter.chatCompletion(upstream, logger: logger)
+                    try await adapter.chatCompletion(request, logger: logger)
                 }
             )
         } catch {
@@ -371,6 +408,11 @@ struct Launch: Sendable {
     /// The end of the attempt's total time (its own `total`, or the request's), if limited.
     var deadline: ContinuousClock.Instant?
     var timeouts: EffectiveTimeouts
+    /// The attempt's trace span ("" without tracing) and the context sent upstream.
+    var spanID: String
+    var traceparent: String?
+    /// The start on the gateway's clock, for the trace.
+    var wallStart: Date
 }
 
 /// What a (possibly hedged) round of attempts came to.
@@ -483,6 +525,7 @@ struct LedgerRecorder: Sendable {
     var estimated = false
     var deploymentCost: PriceSheet = .zero
     var price: PriceSheet = .zero
+    var trace: RequestTrace
 
     init(gateway: Gateway, requestID: String, identity: ClientIdentity) {
         self.gateway = gateway
@@ -497,6 +540,7 @@ struct LedgerRecorder: Sendable {
             attempts: 0,
             latencyMillis: 0
         )
+        self.trace = RequestTrace(traceparent: nil, exporter: nil, now: gateway.clock.now())
     }
 
     mutating func attempt(_ candidate: RouteCandidate) {
@@ -552,6 +596,8 @@ struct LedgerRecorder: Sendable {
             )
         }
         self.gateway.ledger.record(entry)
+        self.gateway.telemetry.finished(entry)
+        self.trace.finish(entry, end: self.gateway.clock.now())
     }
 
     static func millis(_ duration: Duration) -> Int {
