@@ -38,6 +38,7 @@ struct AdminController: Sendable {
     @Sendable func metrics(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        self.gateway.telemetry.publish(self.gateway.selector.health.snapshot(at: self.gateway.clock.now()))
         let bytes = self.gateway.telemetry.exposition(ledger: self.gateway.ledger)
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }

@@ -230,6 +230,19 @@ import Testing
             #expect(healthy["state"] as? String == "closed")
             #expect(((healthy["ewma_ttfb_ms"] as? NSNumber)?.doubleValue ?? -1) >= 0)
             #expect(healthy["cloud"] as? String == "cloud-1")
+
+            let metrics = try await harness.request("/metrics", method: .GET, key: FaultSuiteTests.adminKey)
+            let lines = metrics.body.split(separator: "\n")
+            #expect(
+                lines.contains {
+                    $0.hasPrefix("switchyard_deployment_breaker_state{") && $0.contains("sim-0") && $0.hasSuffix(" 2.0")
+                }
+            )
+            #expect(
+                lines.contains {
+                    $0.hasPrefix("switchyard_deployment_available{") && $0.contains("sim-1") && $0.hasSuffix(" 1.0")
+                }
+            )
         }
     }
 
