@@ -217,9 +217,10 @@ struct ChatController: Sendable {
             } else {
                 error = UpstreamError(kind: .connectFailed, message: "no deployment could be tried").gatewayError
             }
-            var errorCode = error.code.rawValue
-            if cursor.budgetSpent { errorCode += "; retry_budget_exhausted" }
-            record.finish(status: error.code.status, errorCode: errorCode)
+            if cursor.budgetSpent {
+                logger.debug("retry budget exhausted: no further attempt", metadata: ["error.type": "\(error.code)"])
+            }
+            record.finish(status: error.code.status, errorCode: error.code.rawValue)
             response = GatewayMiddleware.response(for: error)
         }
         response.headers[.switchyardAttempts] = String(record.entry.attempts)

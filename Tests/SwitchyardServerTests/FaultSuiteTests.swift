@@ -367,4 +367,22 @@ import Testing
             #expect(slow["in_flight"] as? Int == 0)
         }
     }
+
+    @Test func theGlobalRetryBudgetStopsRetriesOnceSpent() async throws {
+        let configure = Self.configure { config in
+            config.routing.breaker = BreakerConfig()  // stays closed for these few failures
+            config.routing.retryRatio = 0
+            config.routing.retryBurst = 1
+        }
+        try await Harness.run(simulators: 2, configure: configure) { harness in
+            harness.simulators[0].enqueue([.status(500), .status(500)])
+            let first = try await harness.chat()
+            #expect(first.status == 200 && first.headers.first(name: "x-switchyard-attempts") == "2")
+            // The one retry of the budget is spent, and requests earn none back (ratio 0).
+            let second = try await harness.chat()
+            #expect(second.status == 502 && second.errorCode == "upstream_error")
+            #expect(second.headers.first(name: "x-switchyard-attempts") == "1")
+            #expect(harness.simulators[1].stats.requests == 1)
+        }
+    }
 }
