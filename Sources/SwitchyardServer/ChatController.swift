@@ -181,15 +181,13 @@ struct ChatController: Sendable {
                     end: now,
                     error: nil
                 )
-                let idle =
-                    launch.timeouts.idle < self.gateway.upstreamReadTimeout || launch.deadline != nil
-                    ? launch.timeouts.idle : nil
+                let race = launch.timeouts.idle < self.gateway.upstreamReadTimeout
                 return self.respond(
                     answer,
                     candidate: launch.candidate,
                     head: head,
                     record: record,
-                    watch: StreamWatch(idle: idle, deadline: launch.deadline),
+                    watch: StreamWatch(idle: launch.timeouts.idle, race: race, deadline: launch.deadline),
                     logger: logger
                 )
             }
@@ -451,12 +449,16 @@ struct PlanCursor {
 /// of the total time, when they are shorter than what the HTTP client already enforces (so the
 /// common case costs no timer per chunk).
 struct StreamWatch: Sendable {
-    var idle: Duration?
+    /// The idle timeout, enforced by a timer of the gateway's when `race` is set.
+    var idle: Duration
+    var race: Bool
     var deadline: ContinuousClock.Instant?
 
     func next(_ stream: inout ChatStream) async throws(UpstreamError) -> ChatStreamEvent? {
-        guard self.idle != nil || self.deadline != nil else { return try await stream.next() }
-        var limit = self.idle ?? .seconds(86400)
+        // Keep-alive bytes without events reset the HTTP client's read timeout: the source
+        // checks the idle time itself whenever such bytes arrive.
+        guard self.race || self.deadline != nil else { return try await stream.next(idleLimit: self.idle) }
+        var limit = self.idle
         var error = Deadlines.idleError
         if let deadline = self.deadline, deadline - ContinuousClock.now < limit {
             limit = deadline - ContinuousClock.now
@@ -466,7 +468,7 @@ struct StreamWatch: Sendable {
         let (event, advanced) = try await Deadlines.within(limit, error: error) {
             () async throws(UpstreamError) -> (ChatStreamEvent?, ChatStream) in
             var stream = current
-            let event = try await stream.next()
+            let event = try await stream.next(idleLimit: nil)
             return (event, stream)
         }
         stream = advanced

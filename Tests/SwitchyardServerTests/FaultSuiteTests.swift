@@ -385,4 +385,18 @@ import Testing
             #expect(harness.simulators[1].stats.requests == 1)
         }
     }
+
+    @Test func anUpstreamSendingOnlyKeepAlivesIsCutAtTheIdleTimeout() async throws {
+        // Idle = first byte = the HTTP client's read timeout: no timer of the gateway's, and the
+        // keep-alive comments keep resetting the read timeout; the stream source checks instead.
+        try await Harness.run(simulators: 1, configure: Self.configure()) { harness in
+            harness.simulators[0].enqueue([.hangMidStream(afterChunks: 2, maxSeconds: 30)])
+            let started = ContinuousClock.now
+            let answer = try await harness.chat(stream: true)
+            #expect(ContinuousClock.now - started < .seconds(5))
+            let last = try #require(ssePayloads(answer.body).last.flatMap(jsonObject))
+            #expect((last["error"] as? [String: Any])?["code"] as? String == "upstream_timeout")
+            await harness.simulators[0].waitForCancellations(1)
+        }
+    }
 }
