@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import SwitchyardCore
 import SwitchyardSimulator
+import Synchronization
 import Testing
 
 /// The fault table of README.md ("Failure handling"): every fault class × stream/non-stream ×
@@ -399,4 +400,36 @@ import Testing
             await harness.simulators[0].waitForCancellations(1)
         }
     }
+
+    @Test func afterItsOpenPeriodOneProbeClosesTheBreaker() async throws {
+        let clock = SteppingClock(Date(timeIntervalSince1970: 1_795_000_000))
+        try await Harness.run(simulators: 2, configure: Self.configure(), clock: clock) { harness in
+            harness.simulators[0].enqueue([.status(500)])
+            #expect(try await harness.chat().headers.first(name: "x-switchyard-provider") == "sim-1")
+            let skipped = try await harness.chat()
+            #expect(skipped.headers.first(name: "x-switchyard-provider") == "sim-1")
+            #expect(skipped.headers.first(name: "x-switchyard-attempts") == "1")
+
+            clock.advance(by: 61)  // open_for is 60 s: the next request probes sim-0
+            let probe = try await harness.chat()
+            #expect(probe.headers.first(name: "x-switchyard-provider") == "sim-0")
+            #expect(probe.headers.first(name: "x-switchyard-attempts") == "1")
+            let health = try await harness.request("/admin/v1/health", method: .GET, key: FaultSuiteTests.adminKey)
+            let deployments = try #require(health.json?["deployments"] as? [[String: Any]])
+            let recovered = try #require(deployments.first { $0["provider"] as? String == "sim-0" })
+            #expect(recovered["state"] as? String == "closed" && recovered["opened"] as? Int == 1)
+            #expect(harness.simulators[0].stats.requests == 2)
+        }
+    }
+}
+
+/// A wall clock the test moves forward.
+final class SteppingClock: WallClock {
+    private let instant: Mutex<Date>
+
+    init(_ start: Date) { self.instant = Mutex(start) }
+
+    func now() -> Date { self.instant.withLock { $0 } }
+
+    func advance(by seconds: TimeInterval) { self.instant.withLock { $0 += seconds } }
 }
