@@ -103,7 +103,9 @@ let benchmarks: @Sendable () -> Void = {
         let strategySelector = RouteSelector(config: strategyConfig, planner: strategyPlanner)
         Benchmark("RouteSelector.route, \(strategy.rawValue), 3 deployments") { benchmark in
             for _ in benchmark.scaledIterations {
-                blackHole(try? strategySelector.route(model: "gpt-5", tenant: "acme", at: duringWindow, promptBytes: 160))
+                blackHole(
+                    try? strategySelector.route(model: "gpt-5", tenant: "acme", at: duringWindow, promptBytes: 160)
+                )
             }
         }
     }
