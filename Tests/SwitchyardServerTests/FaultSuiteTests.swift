@@ -26,6 +26,8 @@ import Testing
         var midStream = false
         /// The breaker trips (a failure); otherwise the deployment cools down (throttling).
         var trips = true
+        /// The request's own fault: final, passed on, no verdict on the deployment.
+        var final = false
 
         var testDescription: String { self.name }
     }
@@ -53,6 +55,14 @@ import Testing
             trips: false
         ),
         Row(name: "500", fault: .status(500), status: 502, code: "upstream_error"),
+        Row(
+            name: "400 (the request's fault)",
+            fault: .status(400),
+            status: 400,
+            code: "upstream_400",
+            trips: false,
+            final: true
+        ),
         Row(name: "503", fault: .status(503), status: 503, code: "upstream_unavailable"),
         Row(name: "connect refused", fault: nil, status: 502, code: "upstream_error"),
         Row(name: "hang before headers", fault: .hang(maxSeconds: 30), status: 504, code: "upstream_timeout"),
@@ -107,6 +117,7 @@ import Testing
         try await Self.run(row, deployments: 1) { harness in
             let answer = try await harness.chat(stream: stream)
             let entry = try #require(await harness.ledger.entries(count: 1).first)
+            if row.final { return try await Self.expectFinal(harness, answer: answer, entry: entry) }
             #expect(answer.headers.first(name: "x-switchyard-attempts") == "1")
             #expect(entry.attempts == 1)
             if stream && row.midStream {
@@ -129,6 +140,7 @@ import Testing
         try await Self.run(row, deployments: 2) { harness in
             let answer = try await harness.chat(stream: stream)
             let entry = try #require(await harness.ledger.entries(count: 1).first)
+            if row.final { return try await Self.expectFinal(harness, answer: answer, entry: entry) }
             if stream && row.midStream {
                 // Bytes reached the client: too late to fail over.
                 #expect(answer.headers.first(name: "x-switchyard-attempts") == "1")
@@ -176,6 +188,21 @@ import Testing
     }
 
     /// Simulator 0's deployment (or the unreachable one) shows the failure at the health endpoint.
+    /// A client error from the upstream: passed on as it is, no failover, the deployment untouched.
+    static func expectFinal(_ harness: Harness, answer: Harness.Answer, entry: LedgerEntry) async throws {
+        #expect(answer.status == 400, "\(answer.body)")
+        let error = try #require(answer.json?["error"] as? [String: Any])
+        #expect(error["type"] as? String == "invalid_request_error")
+        #expect(answer.headers.first(name: "x-switchyard-attempts") == "1")
+        #expect(entry.status == 400 && entry.errorCode == "upstream_400" && entry.attempts == 1)
+        #expect(harness.simulators[1].stats.requests == 0)
+        let health = try await harness.request("/admin/v1/health", method: .GET, key: Self.adminKey)
+        let deployments = try #require(health.json?["deployments"] as? [[String: Any]])
+        let first = try #require(deployments.first { $0["provider"] as? String == "sim-0" })
+        #expect(first["state"] as? String == "closed" && first["available"] as? Bool == true, "\(first)")
+        #expect(first["cooldown_until"] == nil && first["last_failure"] == nil)
+    }
+
     static func expectHealth(_ harness: Harness, row: Row) async throws {
         let answer = try await harness.request("/admin/v1/health", method: .GET, key: Self.adminKey)
         #expect(answer.status == 200)
