@@ -37,12 +37,16 @@ public final class Telemetry: Sendable {
         self.clock = clock
         self.logger = logger
         self.queueDepth = registry.makeGauge(
-            name: "switchyard_ledger_queue_depth",
-            help: "Ledger entries accepted but not yet committed."
+            descriptor: .switchyard(
+                "switchyard_ledger_queue_depth",
+                help: "Ledger entries accepted but not yet committed."
+            )
         )
         self.spoolDepth = registry.makeGauge(
-            name: "switchyard_ledger_spool_depth",
-            help: "Ledger entries waiting in the spool file for the store to come back."
+            descriptor: .switchyard(
+                "switchyard_ledger_spool_depth",
+                help: "Ledger entries waiting in the spool file for the store to come back."
+            )
         )
     }
 
@@ -59,24 +63,32 @@ public final class Telemetry: Sendable {
                 case .open: 2
                 }
             self.registry.makeGauge(
-                name: "switchyard_deployment_breaker_state",
-                labels: labels,
-                help: "Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open."
+                descriptor: .switchyard(
+                    "switchyard_deployment_breaker_state",
+                    help: "Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open."
+                ),
+                labels: labels
             ).set(state)
             self.registry.makeGauge(
-                name: "switchyard_deployment_available",
-                labels: labels,
-                help: "1 when routing tries the deployment now (breaker not open, no cooldown)."
+                descriptor: .switchyard(
+                    "switchyard_deployment_available",
+                    help: "1 when routing tries the deployment now (breaker not open, no cooldown)."
+                ),
+                labels: labels
             ).set(deployment.available ? 1.0 : 0.0)
             self.registry.makeGauge(
-                name: "switchyard_deployment_error_rate",
-                labels: labels,
-                help: "Failed share of the attempts in the breaker window."
+                descriptor: .switchyard(
+                    "switchyard_deployment_error_rate",
+                    help: "Failed share of the attempts in the breaker window."
+                ),
+                labels: labels
             ).set(deployment.errorRate)
             self.registry.makeGauge(
-                name: "switchyard_deployment_ttfb_ewma_seconds",
-                labels: labels,
-                help: "Moving average of the time to first byte."
+                descriptor: .switchyard(
+                    "switchyard_deployment_ttfb_ewma_seconds",
+                    help: "Moving average of the time to first byte."
+                ),
+                labels: labels
             ).set((deployment.ewmaTTFBMillis ?? 0) / 1000)
         }
     }
@@ -125,9 +137,11 @@ public final class Telemetry: Sendable {
         self.shares.withLock { shares in
             if let counter = shares[beneficiary] { return counter }
             let counter = self.registry.makeCounter(
-                name: "switchyard_revenue_share_usd_total",
-                labels: [("beneficiary", beneficiary)],
-                help: "Revenue share accrued to each beneficiary under the contract terms, in USD."
+                descriptor: .switchyard(
+                    "switchyard_revenue_share_usd_total",
+                    help: "Revenue share accrued to each beneficiary under the contract terms, in USD."
+                ),
+                labels: [("beneficiary", beneficiary)]
             )
             shares[beneficiary] = counter
             return counter
@@ -187,51 +201,69 @@ private struct RequestMetrics: Sendable {
     init(_ labels: RequestLabels, registry: PrometheusCollectorRegistry) {
         let route = [("model", labels.model), ("provider", labels.provider), ("cloud", labels.cloud)]
         self.requests = registry.makeCounter(
-            name: "switchyard_requests_total",
-            labels: route + [("status_class", labels.statusClass)],
-            help: "Chat requests finished, by model, provider, cloud and HTTP status class."
+            descriptor: .switchyard(
+                "switchyard_requests_total",
+                help: "Chat requests finished, by model, provider, cloud and HTTP status class."
+            ),
+            labels: route + [("status_class", labels.statusClass)]
         )
         self.attempts = registry.makeCounter(
-            name: "switchyard_upstream_attempts_total",
-            labels: route,
-            help: "Upstream attempts made (first tries, retries and failovers)."
+            descriptor: .switchyard(
+                "switchyard_upstream_attempts_total",
+                help: "Upstream attempts made (first tries, retries and failovers)."
+            ),
+            labels: route
         )
         self.failovers = registry.makeCounter(
-            name: "switchyard_failovers_total",
-            labels: route,
-            help: "Requests answered by another attempt than the first (counted at the deployment that answered)."
+            descriptor: .switchyard(
+                "switchyard_failovers_total",
+                help: "Requests answered by another attempt than the first (counted at the deployment that answered)."
+            ),
+            labels: route
         )
         self.duration = registry.makeDurationHistogram(
-            name: "switchyard_request_duration_seconds",
+            descriptor: .switchyard(
+                "switchyard_request_duration_seconds",
+                help: "From request arrival to its last byte."
+            ),
             labels: route,
-            buckets: Self.buckets,
-            help: "From request arrival to its last byte."
+            buckets: Self.buckets
         )
         self.firstByte = registry.makeDurationHistogram(
-            name: "switchyard_time_to_first_byte_seconds",
+            descriptor: .switchyard(
+                "switchyard_time_to_first_byte_seconds",
+                help: "From request arrival to the first byte sent to the client."
+            ),
             labels: route,
-            buckets: Self.buckets,
-            help: "From request arrival to the first byte sent to the client."
+            buckets: Self.buckets
         )
         self.inputTokens = registry.makeCounter(
-            name: "switchyard_tokens_total",
-            labels: route + [("direction", "input")],
-            help: "Tokens used (estimated where the upstream did not report usage)."
+            descriptor: .switchyard(
+                "switchyard_tokens_total",
+                help: "Tokens used (estimated where the upstream did not report usage)."
+            ),
+            labels: route + [("direction", "input")]
         )
         self.outputTokens = registry.makeCounter(
-            name: "switchyard_tokens_total",
-            labels: route + [("direction", "output")],
-            help: "Tokens used (estimated where the upstream did not report usage)."
+            descriptor: .switchyard(
+                "switchyard_tokens_total",
+                help: "Tokens used (estimated where the upstream did not report usage)."
+            ),
+            labels: route + [("direction", "output")]
         )
         self.cost = registry.makeCounter(
-            name: "switchyard_cost_usd_total",
-            labels: route,
-            help: "What the upstreams charge, in USD (the ledger holds the exact nano-dollar figures)."
+            descriptor: .switchyard(
+                "switchyard_cost_usd_total",
+                help: "What the upstreams charge, in USD (the ledger holds the exact nano-dollar figures)."
+            ),
+            labels: route
         )
         self.charge = registry.makeCounter(
-            name: "switchyard_charge_usd_total",
-            labels: route,
-            help: "What tenants are charged, in USD (the ledger holds the exact nano-dollar figures)."
+            descriptor: .switchyard(
+                "switchyard_charge_usd_total",
+                help: "What tenants are charged, in USD (the ledger holds the exact nano-dollar figures)."
+            ),
+            labels: route
         )
     }
 
@@ -245,5 +277,12 @@ private struct RequestMetrics: Sendable {
         if entry.usage.completionTokens > 0 { self.outputTokens.increment(by: Int64(entry.usage.completionTokens)) }
         if entry.cost.value != 0 { self.cost.increment(by: Double(entry.cost.value) / 1e9) }
         if entry.charge.value != 0 { self.charge.increment(by: Double(entry.charge.value) / 1e9) }
+    }
+}
+
+extension MetricNameDescriptor {
+    /// A metric named `name` in full (`switchyard_…`, unit suffix included) with its `# HELP` text.
+    static func switchyard(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }
