@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -37,7 +38,14 @@ struct ChatController: Sendable {
             head = try ChatRequestHead.parse(Array(body.readableBytesView))
             record.entry.model = head.model
             record.entry.stream = head.stream
-            plan = try self.gateway.planner.plan(model: head.model, tenant: identity.tenant, at: record.entry.time)
+            let caller = context.caller ?? Caller(identity: identity)
+            plan = try self.gateway.planner.plan(
+                model: head.model,
+                tenant: identity.tenant,
+                access: caller.access,
+                at: record.entry.time
+            )
+            record.admission = try await self.admit(caller, head: head, plan: plan, at: record.entry.time, logger: context.logger)
         } catch let error as GatewayError {
             record.finish(status: error.code.status, errorCode: error.code.rawValue)
             throw error
@@ -83,6 +91,50 @@ struct ChatController: Sendable {
         throw error
     }
 
+    /// Reserves the request's maximum use against every limit of its key and tenant.
+    /// - Throws: ``GatewayError`` 429 `rate_limit_exceeded` or `budget_exceeded`, with
+    ///   `retry-after` and `x-ratelimit-*` headers.
+    private func admit(
+        _ caller: Caller,
+        head: ChatRequestHead,
+        plan: RoutePlan,
+        at instant: Date,
+        logger: Logger
+    ) async throws(GatewayError) -> LimitAdmission {
+        guard let limiter = self.gateway.limiter, !caller.tenantLimits.isEmpty || !caller.keyLimits.isEmpty else {
+            return .none
+        }
+        // Tokens: about four bytes per prompt token plus the completion cap. Money: at most one
+        // token per prompt byte plus the cap, so the reservation bounds the real charge.
+        let completion = head.maxTokens ?? LimitReservation.defaultCompletionTokens
+        let tokens = Int64((head.body.count + 3) / 4 + completion)
+        let charge = plan.model.price.amount(
+            for: TokenUsage(promptTokens: head.body.count, completionTokens: completion)
+        )
+        let admission: LimitAdmission
+        do {
+            admission = try await limiter.admit(caller.demands(tokens: tokens, charge: charge), now: instant)
+        } catch let rejection as LimitRejection {
+            var error = rejection.gatewayError(now: instant)
+            error.headers = RateLimitHeaders.fields([rejection.status], now: instant)
+            throw error
+        } catch {
+            throw GatewayError(code: .internalError, message: "The gateway failed to check its limits.")
+        }
+        for alert in admission.alerts {
+            logger.info(
+                "budget alert threshold reached",
+                metadata: [
+                    "switchyard.budget.subject": "\(alert.demand.subjectKind):\(alert.demand.subjectID)",
+                    "switchyard.budget.period": "\(alert.demand.rule.period.rawValue)",
+                    "switchyard.budget.limit_usd": "\(USDNanos(alert.demand.rule.limit))",
+                    "switchyard.budget.remaining_usd": "\(USDNanos(alert.remaining))",
+                ]
+            )
+        }
+        return admission
+    }
+
     private func respond(
         _ answer: UpstreamChatResponse,
         plan: RoutePlan,
@@ -96,6 +148,9 @@ struct ChatController: Sendable {
         headers[.switchyardCloud] = candidate.provider.cloud
         if let region = candidate.provider.region { headers[.switchyardRegion] = region }
         headers[.switchyardAttempts] = String(record.entry.attempts)
+        for (name, value) in RateLimitHeaders.fields(record.admission.statuses, now: record.entry.time) {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
         switch answer {
         case .complete(let complete):
             var record = record
@@ -163,6 +218,8 @@ struct LedgerRecorder: Sendable {
     var estimated = false
     var deploymentCost: PriceSheet = .zero
     var price: PriceSheet = .zero
+    /// What the limits reserved for this request; settled in ``finish(status:errorCode:)``.
+    var admission = LimitAdmission.none
 
     init(gateway: Gateway, requestID: String, identity: ClientIdentity) {
         self.gateway = gateway
@@ -227,6 +284,15 @@ struct LedgerRecorder: Sendable {
             )
         }
         self.gateway.ledger.record(entry)
+        // Settle with the same exact charge the ledger records.
+        self.gateway.limiter?.settle(
+            self.admission,
+            actual: [
+                .requests: 1,
+                .tokens: Int64(entry.usage.promptTokens + entry.usage.completionTokens),
+                .usd: entry.charge.value,
+            ]
+        )
     }
 
     static func millis(_ duration: Duration) -> Int {

@@ -10,8 +10,14 @@ public struct Gateway: Sendable {
     public let config: GatewayConfig
     /// Routing.
     public let planner: RoutePlanner
-    /// Client keys.
-    public let keys: KeyRing
+    /// Client keys: the configuration's and the store's, cached in memory.
+    public let clients: ClientKeys
+    /// Tenants, keys and audit, when the store keeps them.
+    public let control: (any ControlStore)?
+    /// Rate limits and budgets, enforced across replicas through the store's counters.
+    public let limiter: Limiter?
+    /// The shared counters behind ``limiter``.
+    public let counters: (any LimitCounterStore)?
     /// Provider adapters.
     public let providers: ProviderRegistry
     /// Where finished requests go.
@@ -31,7 +37,10 @@ public struct Gateway: Sendable {
     ) {
         self.config = config
         self.planner = RoutePlanner(config: config)
-        self.keys = KeyRing(keys: config.keys)
+        self.control = store as? any ControlStore
+        self.counters = store as? any LimitCounterStore
+        self.clients = ClientKeys(config: config, store: self.control)
+        self.limiter = self.counters.map { Limiter(store: $0) }
         self.providers = ProviderRegistry(config: config, httpClient: httpClient)
         self.ledger = ledger
         self.store = store

@@ -8,6 +8,9 @@ public struct GatewayConfig: Sendable {
     public var store: StoreLocation
     /// The bearer key of the admin API, if configured.
     public var adminKey: Secret?
+    /// The server secret under which stored client keys are hashed (HMAC-SHA256); without it
+    /// the admin API cannot create keys and stored keys are not accepted.
+    public var keySecret: Secret?
     /// Where ledger entries wait while the store is unreachable (default: beside the SQLite
     /// file, or `switchyard-ledger.spool` in the working directory).
     public var spoolPath: String?
@@ -31,6 +34,7 @@ public struct GatewayConfig: Sendable {
         listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080),
         store: StoreLocation = .memory,
         adminKey: Secret? = nil,
+        keySecret: Secret? = nil,
         maxRequestBodyBytes: Int = 10 << 20,
         providers: [ProviderConfig],
         models: [ModelConfig],
@@ -42,6 +46,7 @@ public struct GatewayConfig: Sendable {
         self.listen = listen
         self.store = store
         self.adminKey = adminKey
+        self.keySecret = keySecret
         self.maxRequestBodyBytes = maxRequestBodyBytes
         self.providers = providers
         self.models = models
@@ -240,7 +245,8 @@ public struct RoutingConfig: Sendable, Hashable {
     }
 }
 
-/// A customer of the gateway.
+/// A customer of the gateway, as the configuration file defines it (tenants created through
+/// the admin API are ``TenantRecord``s in the store).
 public struct TenantConfig: Sendable, Hashable {
     /// The tenant id.
     public var id: String
@@ -248,25 +254,30 @@ public struct TenantConfig: Sendable, Hashable {
     public var clouds: [String]
     /// Regions the tenant may be served in; empty means any.
     public var regions: [String]
-    /// Monthly budget in exact USD, if set (enforced by a later release).
-    public var budgetPerMonth: USDNanos?
-    /// Requests per minute, if set (enforced by a later release).
-    public var requestsPerMinute: Int?
+    /// Models the tenant may use; empty means any.
+    public var models: [String]
+    /// Rate limits and budgets.
+    public var limits: LimitSettings
 
     /// Creates a tenant.
     public init(
         id: String,
         clouds: [String] = [],
         regions: [String] = [],
-        budgetPerMonth: USDNanos? = nil,
-        requestsPerMinute: Int? = nil
+        models: [String] = [],
+        limits: LimitSettings = .none
     ) {
         self.id = id
         self.clouds = clouds
         self.regions = regions
-        self.budgetPerMonth = budgetPerMonth
-        self.requestsPerMinute = requestsPerMinute
+        self.models = models
+        self.limits = limits
     }
+
+    /// The monthly budget, if one is set.
+    public var budgetPerMonth: USDNanos? { self.limits.budgets.first { $0.period == .month }?.amount }
+    /// Requests per minute, if limited.
+    public var requestsPerMinute: Int? { self.limits.requestsPerMinute }
 }
 
 /// A client key and the tenant it belongs to.

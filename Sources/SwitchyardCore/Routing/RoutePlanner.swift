@@ -63,6 +63,51 @@ public struct RoutePlanner: Sendable {
     ///   when contract terms or the tenant's clouds leave no deployment, with a message naming
     ///   what blocks it and when it becomes available to this tenant.
     public func plan(model name: String, tenant tenantID: String, at instant: Date) throws(GatewayError) -> RoutePlan {
+        try self.plan(model: name, tenantID: tenantID, scope: self.tenants[tenantID], at: instant)
+    }
+
+    /// The plan for `model` requested by a caller of `tenantID` limited to `access` (the
+    /// tenant's rules narrowed by its key's) at `instant`.
+    /// - Throws: ``GatewayError`` as ``plan(model:tenant:at:)``; `model_not_available` also when
+    ///   `access` excludes the model or leaves no cloud or region.
+    public func plan(
+        model name: String,
+        tenant tenantID: String,
+        access: AccessRules,
+        at instant: Date
+    ) throws(GatewayError) -> RoutePlan {
+        guard self.models[name] != nil, access.allows(model: name) else {
+            if self.models[name] == nil { return try self.plan(model: name, tenantID: tenantID, scope: nil, at: instant) }
+            throw GatewayError(
+                code: .modelNotAvailable,
+                message: "The model '\(name)' is not among the models this key of tenant '\(tenantID)' may use.",
+                param: "model"
+            )
+        }
+        guard access.clouds != [], access.regions != [] else {
+            throw GatewayError(
+                code: .modelNotAvailable,
+                message: "This key of tenant '\(tenantID)' may use no cloud or region, so no model is available to it.",
+                param: "model"
+            )
+        }
+        let scope = TenantConfig(id: tenantID, clouds: access.clouds ?? [], regions: access.regions ?? [])
+        return try self.plan(model: name, tenantID: tenantID, scope: scope, at: instant)
+    }
+
+    /// The models a caller limited to `access` can use at `instant`, in catalog order.
+    public func availableModels(tenant tenantID: String, access: AccessRules, at instant: Date) -> [ModelConfig] {
+        guard access.clouds != [], access.regions != [] else { return [] }
+        let scope = TenantConfig(id: tenantID, clouds: access.clouds ?? [], regions: access.regions ?? [])
+        return self.availableModels(scope: scope, at: instant).filter { access.allows(model: $0.name) }
+    }
+
+    private func plan(
+        model name: String,
+        tenantID: String,
+        scope: TenantConfig?,
+        at instant: Date
+    ) throws(GatewayError) -> RoutePlan {
         guard let entry = self.models[name] else {
             throw GatewayError(
                 code: .modelNotFound,
@@ -71,7 +116,7 @@ public struct RoutePlanner: Sendable {
             )
         }
         let allowed = self.contracts.eligibleDeployments(model: name, at: instant) ?? Array(entry.candidates.indices)
-        let tenant = self.tenants[tenantID]
+        let tenant = scope
         var candidates: [RouteCandidate] = []
         candidates.reserveCapacity(allowed.count)
         for index in allowed where tenant.map({ Self.allows($0, entry.candidates[index].provider) }) != false {
@@ -124,11 +169,15 @@ public struct RoutePlanner: Sendable {
 
     /// The models the tenant can use at `instant`, in catalog order.
     public func availableModels(tenant tenantID: String, at instant: Date) -> [ModelConfig] {
+        self.availableModels(scope: self.tenants[tenantID], at: instant)
+    }
+
+    private func availableModels(scope: TenantConfig?, at instant: Date) -> [ModelConfig] {
         self.catalogOrder.compactMap { name in
             guard let entry = self.models[name] else { return nil }
             let allowed =
                 self.contracts.eligibleDeployments(model: name, at: instant) ?? Array(entry.candidates.indices)
-            guard let tenant = self.tenants[tenantID] else { return allowed.isEmpty ? nil : entry.model }
+            guard let tenant = scope else { return allowed.isEmpty ? nil : entry.model }
             return allowed.contains { Self.allows(tenant, entry.candidates[$0].provider) } ? entry.model : nil
         }
     }
