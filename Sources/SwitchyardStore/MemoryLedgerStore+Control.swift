@@ -78,9 +78,9 @@ extension MemoryLedgerStore: ControlStore, LimitCounterStore {
 
     private func change(
         _ audit: AuditRecord,
-        _ body: (inout MemoryControlState.State) throws(ControlStoreError) -> Void
-    ) throws(ControlStoreError) {
-        try self.control.state.withLock { (state) throws(ControlStoreError) -> Void in
+        _ body: (inout MemoryControlState.State) throws -> Void
+    ) throws {
+        try self.control.state.withLock { state in
             try body(&state)
             var record = audit
             record.sequence = Int64(state.audit.count + 1)

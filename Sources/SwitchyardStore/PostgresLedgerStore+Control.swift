@@ -145,6 +145,22 @@ extension PostgresLedgerStore: ControlStore, LimitCounterStore {
         let time = SQLiteLedgerStore.millis(audit.time)
         let before = audit.before?.jsonText
         let after = audit.after?.jsonText
+        do {
+            try await self.transaction(audit: audit, time: time, before: before, after: after, body)
+        } catch let error as PostgresTransactionError {
+            // A refusal inside the transaction (conflict, not found) is the caller's answer.
+            if let refusal = error.closureError as? ControlStoreError { throw refusal }
+            throw error
+        }
+    }
+
+    private func transaction(
+        audit: AuditRecord,
+        time: Int64,
+        before: String?,
+        after: String?,
+        _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Void
+    ) async throws {
         try await Self.withTimeout(.seconds(5)) {
             try await self.client.withTransaction(logger: self.logger) { connection in
                 try await body(connection, self.logger)

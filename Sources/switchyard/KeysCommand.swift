@@ -60,9 +60,9 @@ struct CreateKeyCommand: AsyncParsableCommand {
         if !self.models.isEmpty { members.append(("models", .array(self.models.map(JSONValue.string)))) }
         if let budget = self.budget {
             let parts = budget.split(separator: "/", maxSplits: 1).map(String.init)
-            members.append(
-                ("budget", .members([("usd", .string(parts[0])), ("per", .string(parts.count > 1 ? parts[1] : "month"))]))
-            )
+            guard let amount = parts.first else { throw ValidationError("--budget: expected USD/PERIOD, e.g. 25/day") }
+            let period = parts.count > 1 ? parts[1] : "month"
+            members.append(("budget", .members([("usd", .string(amount)), ("per", .string(period))])))
         }
         let body = JSONValue.members(members)
         let (key, record) = try await withAdministration(self.config) { admin in

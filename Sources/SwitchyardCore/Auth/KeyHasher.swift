@@ -3,14 +3,16 @@ import Crypto
 /// Hashes stored client keys with HMAC-SHA256 under the server's `key_secret`, so that a copy
 /// of the database alone does not allow checking guesses offline.
 public struct KeyHasher: Sendable {
-    private let key: SymmetricKey
+    // Crypto's SymmetricKey is not Sendable; the bytes are, and wrapping them is cheap.
+    private let secret: [UInt8]
 
     /// Uses `secret` as the HMAC key.
-    public init(secret: Secret) { self.key = SymmetricKey(data: Array(secret.value.utf8)) }
+    public init(secret: Secret) { self.secret = Array(secret.value.utf8) }
 
     /// The keyed hash of `presentedKey`.
     public func digest(_ presentedKey: String) -> KeyDigest {
-        KeyDigest(bytes: Array(HMAC<SHA256>.authenticationCode(for: Array(presentedKey.utf8), using: self.key)))
+        let key = SymmetricKey(data: self.secret)
+        return KeyDigest(bytes: Array(HMAC<SHA256>.authenticationCode(for: Array(presentedKey.utf8), using: key)))
     }
 }
 

@@ -65,7 +65,8 @@ public final class Limiter: Sendable {
                 admission.holds.append(LimitAdmission.Hold(key: key, meter: demand.rule.meter, reserved: demand.amount))
                 admission.statuses.append(status)
             } catch let rejection as LimitRejection {
-                self.settle(admission, actual: [:])
+                // Nothing of a refused request counts: give back what the other limits reserved.
+                self.settle(admission, actual: [.requests: 0, .tokens: 0, .usd: 0])
                 throw rejection
             }
         }
@@ -79,7 +80,9 @@ public final class Limiter: Sendable {
         alerts: inout [LimitStatus]
     ) async throws -> LimitStatus {
         let clock = ContinuousClock()
-        for _ in 0..<3 {
+        // A grant can be taken by concurrent requests of this replica before this one takes its
+        // share; a few attempts make that harmless.
+        for _ in 0..<5 {
             let outcome = self.state.withLock { state -> (LimitStatus?, Int64) in
                 var lease =
                     state.leases[key]

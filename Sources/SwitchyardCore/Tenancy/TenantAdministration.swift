@@ -25,6 +25,7 @@ public struct TenantAdministration: Sendable {
         let storedIDs = Set(stored.map(\.id))
         let configured = self.config.tenants.filter { !storedIDs.contains($0.id) }.map { ($0.record, "config") }
         return (configured + stored.map { ($0, "store") }).sorted { $0.0.id < $1.0.id }
+            .map { (tenant: $0.0, source: $0.1) }
     }
 
     /// The tenant with `id` and where it is defined.
