@@ -45,7 +45,13 @@ struct ChatController: Sendable {
                 access: caller.access,
                 at: record.entry.time
             )
-            record.admission = try await self.admit(caller, head: head, plan: plan, at: record.entry.time, logger: context.logger)
+            record.admission = try await self.admit(
+                caller,
+                head: head,
+                plan: plan,
+                at: record.entry.time,
+                logger: context.logger
+            )
         } catch let error as GatewayError {
             record.finish(status: error.code.status, errorCode: error.code.rawValue)
             throw error

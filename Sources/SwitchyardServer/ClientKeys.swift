@@ -52,7 +52,12 @@ public final class ClientKeys: Sendable {
         // Read the counter first: a change committed meanwhile makes the next refresh reload again.
         async let tenants = store.tenants()
         async let keys = store.keys(tenant: nil)
-        let directory = ClientDirectory(config: self.config, tenants: try await tenants, keys: try await keys, version: version)
+        let directory = ClientDirectory(
+            config: self.config,
+            tenants: try await tenants,
+            keys: try await keys,
+            version: version
+        )
         self.state.withLock { state in
             if (state.directory.version ?? Int64.min) <= version { state.directory = directory }
             state.attempted = true

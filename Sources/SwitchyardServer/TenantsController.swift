@@ -62,7 +62,10 @@ struct TenantsController: Sendable {
     }
 
     @Sendable func createKey(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (key, record) = try await self.administration().createKey(try await Self.body(request), actor: context.actor)
+        let (key, record) = try await self.administration().createKey(
+            try await Self.body(request),
+            actor: context.actor
+        )
         try? await self.gateway.clients.refresh()
         guard case .object(var members) = TenancyJSON.encode(record) else {
             preconditionFailure("a key encodes as an object")
@@ -91,7 +94,11 @@ struct TenantsController: Sendable {
         var before: Int64?
         if let text = request.uri.queryParameters["before"].map(String.init), !text.isEmpty {
             guard let value = Int64(text) else {
-                throw GatewayError(code: .invalidRequest, message: "'before' must be a sequence number.", param: "before")
+                throw GatewayError(
+                    code: .invalidRequest,
+                    message: "'before' must be a sequence number.",
+                    param: "before"
+                )
             }
             before = value
         }

@@ -60,7 +60,8 @@ extension MemoryLedgerStore: ControlStore, LimitCounterStore {
 
     public func createKey(_ key: StoredKey, audit: AuditRecord) async throws {
         try self.change(audit) { state in
-            guard state.keys[key.record.id] == nil, !state.keys.values.contains(where: { $0.digest == key.digest }) else {
+            guard state.keys[key.record.id] == nil, !state.keys.values.contains(where: { $0.digest == key.digest })
+            else {
                 throw ControlStoreError(code: .conflict, message: "key '\(key.record.id)' already exists")
             }
             state.keys[key.record.id] = key

@@ -6,7 +6,10 @@ import SwitchyardCore
 extension PostgresLedgerStore: ControlStore, LimitCounterStore {
     public func controlVersion() async throws -> Int64 {
         try await Self.withTimeout(.seconds(3)) {
-            let rows = try await self.client.query("SELECT version FROM control_version WHERE id = 1", logger: self.logger)
+            let rows = try await self.client.query(
+                "SELECT version FROM control_version WHERE id = 1",
+                logger: self.logger
+            )
             for try await version in rows.decode(Int64.self) { return version }
             return 0
         }
@@ -29,7 +32,9 @@ extension PostgresLedgerStore: ControlStore, LimitCounterStore {
             logger: self.logger
         )
         for try await (digest, spec) in rows.decode((String, String).self) {
-            guard let bytes = KeyDigest(hex: digest) else { throw StoreError(message: "a stored key digest is not hex") }
+            guard let bytes = KeyDigest(hex: digest) else {
+                throw StoreError(message: "a stored key digest is not hex")
+            }
             keys.append(StoredKey(record: try TenancyJSON.decodeKey(spec), digest: bytes))
         }
         return keys
@@ -122,7 +127,12 @@ extension PostgresLedgerStore: ControlStore, LimitCounterStore {
         return true
     }
 
-    private static func revoke(_ specs: [String], at instant: Date, connection: PostgresConnection, logger: Logger)
+    private static func revoke(
+        _ specs: [String],
+        at instant: Date,
+        connection: PostgresConnection,
+        logger: Logger
+    )
         async throws
     {
         for spec in specs {

@@ -10,7 +10,9 @@ extension SQLiteLedgerStore: ControlStore, LimitCounterStore {
     }
 
     public func tenants() async throws -> [TenantRecord] {
-        let specs = try await self.pool.read { db in try String.fetchAll(db, sql: "SELECT spec FROM tenants ORDER BY id") }
+        let specs = try await self.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT spec FROM tenants ORDER BY id")
+        }
         return try specs.map { spec throws(GatewayError) in try TenancyJSON.decodeTenant(spec) }
     }
 
@@ -24,7 +26,9 @@ extension SQLiteLedgerStore: ControlStore, LimitCounterStore {
             .map { (row: Row) -> (String, String) in (row["digest"], row["spec"]) }
         }
         return try rows.map { digest, spec in
-            guard let bytes = KeyDigest(hex: digest) else { throw StoreError(message: "a stored key digest is not hex") }
+            guard let bytes = KeyDigest(hex: digest) else {
+                throw StoreError(message: "a stored key digest is not hex")
+            }
             return StoredKey(record: try TenancyJSON.decodeKey(spec), digest: bytes)
         }
     }
@@ -91,7 +95,12 @@ extension SQLiteLedgerStore: ControlStore, LimitCounterStore {
     }
 
     @discardableResult
-    private static func revokeKeys(_ db: Database, where condition: String, arguments: StatementArguments, at instant: Date)
+    private static func revokeKeys(
+        _ db: Database,
+        where condition: String,
+        arguments: StatementArguments,
+        at instant: Date
+    )
         throws -> Int
     {
         let specs = try String.fetchAll(

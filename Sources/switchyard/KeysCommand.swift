@@ -116,7 +116,8 @@ struct RevokeKeyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = self.id
-        let record = try await withAdministration(self.config) { admin in try await admin.revokeKey(id, actor: cliActor) }
+        let record = try await withAdministration(self.config) { admin in try await admin.revokeKey(id, actor: cliActor)
+        }
         print("revoked \(record.id) (prefix \(record.prefix)) at \(record.revokedAt.map(InstantText.format) ?? "-")")
     }
 }

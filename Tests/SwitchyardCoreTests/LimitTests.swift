@@ -19,7 +19,9 @@ final class CountersDouble: LimitCounterStore {
     }
 
     func adjust(counter: String, window: Int64, delta: Int64) async throws {
-        self.counters.withLock { $0["\(counter)@\(window)", default: 0] = max(0, $0["\(counter)@\(window)", default: 0] + delta) }
+        self.counters.withLock {
+            $0["\(counter)@\(window)", default: 0] = max(0, $0["\(counter)@\(window)", default: 0] + delta)
+        }
     }
 
     func pruneCounters(before window: Int64) async throws {}
@@ -93,7 +95,10 @@ final class CountersDouble: LimitCounterStore {
         // Leases are a fiftieth of the limit; the counter never grants past it.
         #expect(admitted == 100)
         #expect(refused == 50)
-        #expect(counters.value("tenant:acme:requests:minute", window: LimitPeriod.minute.window(containing: Self.now)) == 100)
+        #expect(
+            counters.value("tenant:acme:requests:minute", window: LimitPeriod.minute.window(containing: Self.now))
+                == 100
+        )
     }
 
     @Test func aNewWindowStartsFromZero() async throws {
@@ -176,7 +181,9 @@ final class CountersDouble: LimitCounterStore {
         counters.failing.withLock { $0 = false }
         await limiter.sync(now: Self.now)
         // The admitted request is charged once the store is back.
-        #expect(counters.value("tenant:acme:requests:minute", window: LimitPeriod.minute.window(containing: Self.now)) == 1)
+        #expect(
+            counters.value("tenant:acme:requests:minute", window: LimitPeriod.minute.window(containing: Self.now)) == 1
+        )
     }
 }
 
@@ -199,7 +206,12 @@ final class CountersDouble: LimitCounterStore {
             limits: &limits,
             metadata: &metadata
         )
-        #expect(limits.budgets == [Budget(amount: USDNanos(100_000_000), period: .day), Budget(amount: USDNanos(500_000_000_000), period: .month)])
+        #expect(
+            limits.budgets == [
+                Budget(amount: USDNanos(100_000_000), period: .day),
+                Budget(amount: USDNanos(500_000_000_000), period: .month),
+            ]
+        )
         #expect(limits.requestsPerMinute == 60)
     }
 
@@ -253,7 +265,10 @@ final class CountersDouble: LimitCounterStore {
             try GatewayConfig.load(yaml: yaml.replacingOccurrences(of: "per: day", with: "per: hour"), environment: [:])
         }
         #expect(throws: ConfigError.self) {
-            try GatewayConfig.load(yaml: yaml.replacingOccurrences(of: "0123456789abcdef0123", with: "short"), environment: [:])
+            try GatewayConfig.load(
+                yaml: yaml.replacingOccurrences(of: "0123456789abcdef0123", with: "short"),
+                environment: [:]
+            )
         }
     }
 }

@@ -25,25 +25,26 @@ final class ManualClock: WallClock {
     /// 10 s into a UTC minute (2026-11-30T00:00:10Z), so windows and resets are known.
     static let start = Date(timeIntervalSince1970: 1_795_996_810)
 
-    static func run(clock: any WallClock = ManualClock(Self.start), _ body: (Harness, SQLiteLedgerStore) async throws -> Void)
-        async throws
-    {
+    static func run(
+        clock: any WallClock = ManualClock(Self.start),
+        _ body: (Harness, SQLiteLedgerStore) async throws -> Void
+    ) async throws {
         let store = try SQLiteLedgerStore(path: try temporaryPath())
-        try await Harness.run(
-            simulators: 1,
-            configure: { urls in
-                var config = Harness.config(simulatorURLs: urls)
-                config.adminKey = Secret(Self.adminKey)
-                config.keySecret = Secret("server-secret-for-key-hashes")
-                return config
-            },
-            store: store,
-            clock: clock
-        ) { harness in try await body(harness, store) }
+        let configure: ([String]) -> GatewayConfig = { urls in
+            var config = Harness.config(simulatorURLs: urls)
+            config.adminKey = Secret(Self.adminKey)
+            config.keySecret = Secret("server-secret-for-key-hashes")
+            return config
+        }
+        try await Harness.run(simulators: 1, configure: configure, store: store, clock: clock) { harness in
+            try await body(harness, store)
+        }
     }
 
     static func temporaryPath() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-tenancy-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "switchyard-tenancy-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent("gateway.db").path
     }
@@ -170,7 +171,11 @@ final class ManualClock: WallClock {
                 body: #"{"id":"thrifty","budget":{"usd":"0.001","per":"day"}}"#,
                 key: Self.adminKey
             )
-            let created = try await harness.request("/admin/v1/keys", body: #"{"tenant":"thrifty"}"#, key: Self.adminKey)
+            let created = try await harness.request(
+                "/admin/v1/keys",
+                body: #"{"tenant":"thrifty"}"#,
+                key: Self.adminKey
+            )
             let key = try #require(created.json?["key"] as? String)
             var answers: [Harness.Answer] = []
             for _ in 0..<20 {
@@ -217,7 +222,11 @@ final class ManualClock: WallClock {
             #expect((bad.json?["error"] as? [String: Any])?["param"] as? String == "rpm")
             let notJSON = try await harness.request("/admin/v1/tenants", body: "{", key: Self.adminKey)
             #expect(notJSON.status == 400)
-            let unknownTenant = try await harness.request("/admin/v1/keys", body: #"{"tenant":"nobody"}"#, key: Self.adminKey)
+            let unknownTenant = try await harness.request(
+                "/admin/v1/keys",
+                body: #"{"tenant":"nobody"}"#,
+                key: Self.adminKey
+            )
             #expect(unknownTenant.status == 404)
             let configured = try await harness.request(
                 "/admin/v1/tenants/acme",

@@ -35,7 +35,10 @@ import Testing
                 metadata: ["team": "search"],
                 createdAt: Self.now
             )
-            try await store.createTenant(tenant, audit: Self.audit("tenant.create", "acme", after: TenancyJSON.encode(tenant)))
+            try await store.createTenant(
+                tenant,
+                audit: Self.audit("tenant.create", "acme", after: TenancyJSON.encode(tenant))
+            )
             #expect(try await store.tenants() == [tenant])
             #expect(try await store.controlVersion() > version)
             await #expect(throws: ControlStoreError.self) {
@@ -54,7 +57,9 @@ import Testing
             let records = try await store.auditRecords(limit: 10, before: nil)
             #expect(records.map(\.action) == ["tenant.delete", "tenant.update", "tenant.create"])
             #expect(records.last?.after?["budgets"]?.arrayValue?.first?["usd_nanos"] == .number("500000000001"))
-            #expect(try await store.auditRecords(limit: 10, before: records[1].sequence).map(\.action) == ["tenant.create"])
+            #expect(
+                try await store.auditRecords(limit: 10, before: records[1].sequence).map(\.action) == ["tenant.create"]
+            )
         }
     }
 
@@ -62,7 +67,10 @@ import Testing
     func keysAreFoundByDigestAndRevokedWithTheirTenant(engine: Engine) async throws {
         try await Self.withControl(engine) { store in
             let hasher = KeyHasher(secret: Secret("a-server-secret-of-some-length"))
-            try await store.createTenant(TenantRecord(id: "acme", createdAt: Self.now), audit: Self.audit("tenant.create", "acme"))
+            try await store.createTenant(
+                TenantRecord(id: "acme", createdAt: Self.now),
+                audit: Self.audit("tenant.create", "acme")
+            )
             let first = StoredKey(
                 record: KeyRecord(
                     id: "key_1",
@@ -76,12 +84,19 @@ import Testing
                 digest: hasher.digest("sk-sy-abcdef-secret-1")
             )
             let second = StoredKey(
-                record: KeyRecord(id: "key_2", prefix: "sk-sy-ghijkl", tenant: "acme", createdAt: Self.now.addingTimeInterval(1)),
+                record: KeyRecord(
+                    id: "key_2",
+                    prefix: "sk-sy-ghijkl",
+                    tenant: "acme",
+                    createdAt: Self.now.addingTimeInterval(1)
+                ),
                 digest: hasher.digest("sk-sy-ghijkl-secret-2")
             )
             try await store.createKey(first, audit: Self.audit("key.create", "key_1"))
             try await store.createKey(second, audit: Self.audit("key.create", "key_2"))
-            await #expect(throws: ControlStoreError.self) { try await store.createKey(first, audit: Self.audit("key.create", "key_1")) }
+            await #expect(throws: ControlStoreError.self) {
+                try await store.createKey(first, audit: Self.audit("key.create", "key_1"))
+            }
             #expect(try await store.keys(tenant: "acme") == [first, second])
             #expect(try await store.keys(tenant: "globex").isEmpty)
             try await store.revokeKey(id: "key_1", at: Self.now, audit: Self.audit("key.revoke", "key_1"))
@@ -89,8 +104,16 @@ import Testing
                 try await store.revokeKey(id: "key_1", at: Self.now, audit: Self.audit("key.revoke", "key_1"))
             }
             #expect(try await store.keys(tenant: nil).map { $0.record.revokedAt } == [Self.now, nil])
-            try await store.deleteTenant(id: "acme", at: Self.now.addingTimeInterval(9), audit: Self.audit("tenant.delete", "acme"))
-            #expect(try await store.keys(tenant: nil).map { $0.record.revokedAt } == [Self.now, Self.now.addingTimeInterval(9)])
+            try await store.deleteTenant(
+                id: "acme",
+                at: Self.now.addingTimeInterval(9),
+                audit: Self.audit("tenant.delete", "acme")
+            )
+            #expect(
+                try await store.keys(tenant: nil).map { $0.record.revokedAt } == [
+                    Self.now, Self.now.addingTimeInterval(9),
+                ]
+            )
         }
     }
 
@@ -99,20 +122,41 @@ import Testing
         try await Self.withControl(engine) { store in
             let granted = try await withThrowingTaskGroup(of: Int64.self) { group in
                 for _ in 0..<40 {
-                    group.addTask { try await store.grant(counter: "tenant:acme:requests:minute", window: 60_000, want: 3, limit: 100).granted }
+                    group.addTask {
+                        try await store.grant(
+                            counter: "tenant:acme:requests:minute",
+                            window: 60_000,
+                            want: 3,
+                            limit: 100
+                        ).granted
+                    }
                 }
                 return try await group.reduce(0, +)
             }
             #expect(granted == 100)
-            let after = try await store.grant(counter: "tenant:acme:requests:minute", window: 60_000, want: 3, limit: 100)
+            let after = try await store.grant(
+                counter: "tenant:acme:requests:minute",
+                window: 60_000,
+                want: 3,
+                limit: 100
+            )
             #expect(after == LimitGrant(granted: 0, used: 100))
             try await store.adjust(counter: "tenant:acme:requests:minute", window: 60_000, delta: -10)
-            #expect(try await store.grant(counter: "tenant:acme:requests:minute", window: 60_000, want: 30, limit: 100) == LimitGrant(granted: 10, used: 100))
+            #expect(
+                try await store.grant(counter: "tenant:acme:requests:minute", window: 60_000, want: 30, limit: 100)
+                    == LimitGrant(granted: 10, used: 100)
+            )
             // Another window counts from zero; settlement past the limit is recorded as it is.
             try await store.adjust(counter: "tenant:acme:requests:minute", window: 120_000, delta: 120)
-            #expect(try await store.grant(counter: "tenant:acme:requests:minute", window: 120_000, want: 1, limit: 100) == LimitGrant(granted: 0, used: 120))
+            #expect(
+                try await store.grant(counter: "tenant:acme:requests:minute", window: 120_000, want: 1, limit: 100)
+                    == LimitGrant(granted: 0, used: 120)
+            )
             try await store.pruneCounters(before: 120_000)
-            #expect(try await store.grant(counter: "tenant:acme:requests:minute", window: 60_000, want: 1, limit: 100) == LimitGrant(granted: 1, used: 1))
+            #expect(
+                try await store.grant(counter: "tenant:acme:requests:minute", window: 60_000, want: 1, limit: 100)
+                    == LimitGrant(granted: 1, used: 1)
+            )
         }
     }
 }

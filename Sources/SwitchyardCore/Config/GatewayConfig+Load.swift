@@ -224,7 +224,8 @@ struct ConfigReader {
 
     mutating func readGateway(_ root: Node) -> GatewayConfig? {
         let allowed: Set = [
-            "listen", "store", "spool", "admin_key", "key_secret", "max_request_body", "providers", "models", "routing", "agreements",
+            "listen", "store", "spool", "admin_key", "key_secret", "max_request_body", "providers", "models", "routing",
+            "agreements",
             "tenants",
             "keys",
         ]

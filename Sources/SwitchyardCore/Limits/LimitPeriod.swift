@@ -29,7 +29,9 @@ public enum LimitPeriod: String, Sendable, Hashable, CaseIterable {
             let days = Self.floor(seconds, 86_400) / 86_400
             let (year, month, _) = Self.civil(fromDays: days)
             let start = Self.days(year: year, month: month, day: 1) * 86_400
-            let next = month == 12 ? Self.days(year: year + 1, month: 1, day: 1) : Self.days(year: year, month: month + 1, day: 1)
+            let next =
+                month == 12
+                ? Self.days(year: year + 1, month: 1, day: 1) : Self.days(year: year, month: month + 1, day: 1)
             return Self.interval(start, next * 86_400)
         }
     }

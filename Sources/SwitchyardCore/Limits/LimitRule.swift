@@ -50,7 +50,9 @@ public struct LimitDemand: Hashable, Sendable {
     }
 
     /// The shared counter's name: `tenant:acme:requests:minute`.
-    public var counterName: String { "\(self.subjectKind):\(self.subjectID):\(self.rule.meter.rawValue):\(self.rule.period.rawValue)" }
+    public var counterName: String {
+        "\(self.subjectKind):\(self.subjectID):\(self.rule.meter.rawValue):\(self.rule.period.rawValue)"
+    }
 }
 
 /// Where a limit stands after admission, for the `x-ratelimit-*` headers.

@@ -120,7 +120,9 @@ public final class Limiter: Sendable {
                 }
                 lease.available += grant.granted
                 lease.used = max(lease.used, grant.used)
-                if demand.rule.meter == .usd, !lease.alerted, lease.used * 100 >= lease.limit * Int64(demand.rule.alertPercent) {
+                if demand.rule.meter == .usd, !lease.alerted,
+                    lease.used * 100 >= lease.limit * Int64(demand.rule.alertPercent)
+                {
                     lease.alerted = true
                     alerts.append(LimitStatus(demand: demand, remaining: lease.limit - lease.used, reset: windowEnd))
                 }

@@ -77,7 +77,9 @@ public struct RoutePlanner: Sendable {
         at instant: Date
     ) throws(GatewayError) -> RoutePlan {
         guard self.models[name] != nil, access.allows(model: name) else {
-            if self.models[name] == nil { return try self.plan(model: name, tenantID: tenantID, scope: nil, at: instant) }
+            if self.models[name] == nil {
+                return try self.plan(model: name, tenantID: tenantID, scope: nil, at: instant)
+            }
             throw GatewayError(
                 code: .modelNotAvailable,
                 message: "The model '\(name)' is not among the models this key of tenant '\(tenantID)' may use.",

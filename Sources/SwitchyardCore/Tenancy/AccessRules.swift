@@ -83,8 +83,12 @@ public struct LimitSettings: Hashable, Sendable {
     /// The rules these settings impose, per meter and window.
     public var rules: [LimitRule] {
         var rules: [LimitRule] = []
-        if let rpm = self.requestsPerMinute { rules.append(LimitRule(meter: .requests, period: .minute, limit: Int64(rpm))) }
-        if let tpm = self.tokensPerMinute { rules.append(LimitRule(meter: .tokens, period: .minute, limit: Int64(tpm))) }
+        if let rpm = self.requestsPerMinute {
+            rules.append(LimitRule(meter: .requests, period: .minute, limit: Int64(rpm)))
+        }
+        if let tpm = self.tokensPerMinute {
+            rules.append(LimitRule(meter: .tokens, period: .minute, limit: Int64(tpm)))
+        }
         for budget in self.budgets {
             rules.append(
                 LimitRule(

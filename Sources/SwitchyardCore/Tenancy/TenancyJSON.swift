@@ -174,7 +174,11 @@ public enum TenancyJSON {
                     result[name] = text
                 }
                 guard result.count <= 32 else {
-                    throw GatewayError(code: .invalidRequest, message: "At most 32 metadata entries.", param: "metadata")
+                    throw GatewayError(
+                        code: .invalidRequest,
+                        message: "At most 32 metadata entries.",
+                        param: "metadata"
+                    )
                 }
                 metadata = result
             }
@@ -193,12 +197,20 @@ public enum TenancyJSON {
     static func names(_ value: JSONValue, _ param: String) throws(GatewayError) -> [String]? {
         if value.isNull { return nil }
         guard let items = value.arrayValue else {
-            throw GatewayError(code: .invalidRequest, message: "'\(param)' must be a list of strings or null.", param: param)
+            throw GatewayError(
+                code: .invalidRequest,
+                message: "'\(param)' must be a list of strings or null.",
+                param: param
+            )
         }
         var names: [String] = []
         for item in items {
             guard let name = item.stringValue, !name.isEmpty else {
-                throw GatewayError(code: .invalidRequest, message: "'\(param)' must hold non-empty strings.", param: param)
+                throw GatewayError(
+                    code: .invalidRequest,
+                    message: "'\(param)' must hold non-empty strings.",
+                    param: param
+                )
             }
             names.append(name)
         }

@@ -206,7 +206,13 @@ public struct TenantAdministration: Sendable {
         try await self.store.auditRecords(limit: limit, before: before)
     }
 
-    private func audit(_ actor: String, _ action: String, _ target: String, before: JSONValue?, after: JSONValue?)
+    private func audit(
+        _ actor: String,
+        _ action: String,
+        _ target: String,
+        before: JSONValue?,
+        after: JSONValue?
+    )
         -> AuditRecord
     {
         AuditRecord(time: self.clock.now(), actor: actor, action: action, target: target, before: before, after: after)
