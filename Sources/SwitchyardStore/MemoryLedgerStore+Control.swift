@@ -96,10 +96,26 @@ extension MemoryLedgerStore: ControlStore, LimitCounterStore {
         }
     }
 
-    public func grant(counter: String, window: Int64, want: Int64, limit: Int64) async throws -> LimitGrant {
-        self.control.state.withLock { state in
+    public func grant(
+        counter: String,
+        window: Int64,
+        want: Int64,
+        limit: Int64,
+        seed: LedgerSpend?
+    ) async throws
+        -> LimitGrant
+    {
+        let spent = seed.map { seed in
+            self.allEntries().filter { entry in
+                let day = String(InstantText.format(entry.time).prefix(10))
+                return day >= seed.fromDay && day < seed.untilDay
+                    && (seed.subjectKind == "key" ? entry.keyID : entry.tenant) == seed.subjectID
+            }
+            .reduce(Int64(0)) { $0 + $1.charge.value }
+        }
+        return self.control.state.withLock { state in
             let key = "\(counter)@\(window)"
-            let used = state.counters[key] ?? 0
+            let used = state.counters[key] ?? spent ?? 0
             let granted = max(0, min(want, limit - used))
             state.counters[key] = used + granted
             return LimitGrant(granted: granted, used: used + granted)

@@ -221,12 +221,32 @@ extension PostgresLedgerStore: ControlStore, LimitCounterStore {
 
     /// One statement: concurrent grants on the same counter serialise on its row, so the sum
     /// granted never passes `limit`.
-    public func grant(counter: String, window: Int64, want: Int64, limit: Int64) async throws -> LimitGrant {
-        try await Self.withTimeout(.seconds(2)) {
+    ///
+    /// With a `seed`, a counter created by this grant starts from the ledger's spend for its
+    /// window (read in the same statement; a concurrent creator takes the update path instead).
+    public func grant(
+        counter: String,
+        window: Int64,
+        want: Int64,
+        limit: Int64,
+        seed: LedgerSpend?
+    ) async throws
+        -> LimitGrant
+    {
+        // Without a seed the subquery sums nothing (no subject matches '').
+        let kind = seed?.subjectKind ?? ""
+        let subject = seed?.subjectID ?? ""
+        let fromDay = seed?.fromDay ?? ""
+        let untilDay = seed?.untilDay ?? ""
+        return try await Self.withTimeout(.seconds(2)) {
             let rows = try await self.client.query(
                 """
                 INSERT INTO limit_counters AS c (counter, window_ms, used, last_grant)
-                VALUES (\(counter), \(window), GREATEST(0, LEAST(\(want), \(limit))), GREATEST(0, LEAST(\(want), \(limit))))
+                SELECT \(counter), \(window), s.spent + GREATEST(0, LEAST(\(want), \(limit) - s.spent)),
+                    GREATEST(0, LEAST(\(want), \(limit) - s.spent))
+                FROM (SELECT COALESCE(SUM(charge_nanos), 0)::bigint AS spent FROM ledger_daily
+                    WHERE \(subject)::text <> '' AND day >= \(fromDay)::text AND day < \(untilDay)::text
+                        AND CASE WHEN \(kind)::text = 'key' THEN key_id ELSE tenant END = \(subject)::text) AS s
                 ON CONFLICT (counter, window_ms) DO UPDATE SET
                     used = c.used + GREATEST(0, LEAST(\(want), \(limit) - c.used)),
                     last_grant = GREATEST(0, LEAST(\(want), \(limit) - c.used))

@@ -164,8 +164,39 @@ extension SQLiteLedgerStore: ControlStore, LimitCounterStore {
 
     // MARK: limit counters
 
-    public func grant(counter: String, window: Int64, want: Int64, limit: Int64) async throws -> LimitGrant {
+    public func grant(
+        counter: String,
+        window: Int64,
+        want: Int64,
+        limit: Int64,
+        seed: LedgerSpend?
+    ) async throws
+        -> LimitGrant
+    {
         try await self.pool.write { db in
+            if let seed,
+                try Int64.fetchOne(
+                    db,
+                    sql: "SELECT used FROM limit_counters WHERE counter = ? AND window_ms = ?",
+                    arguments: [counter, window]
+                ) == nil
+            {
+                // A new counter starts from what the ledger already holds for its window.
+                let column = seed.subjectKind == "key" ? "key_id" : "tenant"
+                let spent =
+                    try Int64.fetchOne(
+                        db,
+                        sql: """
+                            SELECT COALESCE(SUM(charge_nanos), 0) FROM ledger_daily
+                            WHERE day >= ? AND day < ? AND \(column) = ?
+                            """,
+                        arguments: [seed.fromDay, seed.untilDay, seed.subjectID]
+                    ) ?? 0
+                try db.execute(
+                    sql: "INSERT INTO limit_counters (counter, window_ms, used, last_grant) VALUES (?, ?, ?, 0)",
+                    arguments: [counter, window, spent]
+                )
+            }
             let row = try Row.fetchOne(
                 db,
                 sql: """

@@ -8,7 +8,15 @@ final class CountersDouble: LimitCounterStore {
     let counters = Mutex<[String: Int64]>([:])
     let failing = Mutex(false)
 
-    func grant(counter: String, window: Int64, want: Int64, limit: Int64) async throws -> LimitGrant {
+    func grant(
+        counter: String,
+        window: Int64,
+        want: Int64,
+        limit: Int64,
+        seed: LedgerSpend?
+    ) async throws
+        -> LimitGrant
+    {
         if self.failing.withLock({ $0 }) { throw CancellationError() }
         return self.counters.withLock { counters in
             let used = counters["\(counter)@\(window)"] ?? 0

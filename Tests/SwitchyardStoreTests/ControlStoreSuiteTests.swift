@@ -159,4 +159,45 @@ import Testing
             )
         }
     }
+
+    @Test(arguments: Engine.allCases)
+    func aNewBudgetCounterStartsFromTheLedgersSpendInItsWindow(engine: Engine) async throws {
+        try await engine.withStore { ledger in
+            let store = try #require(ledger as? any ControlStore & LimitCounterStore)
+            let november = LimitPeriod.month.window(containing: Self.now.addingTimeInterval(-86_400))
+            try await ledger.insert([
+                entry("n1", at: november.start, charge: 300),
+                entry("n2", at: november.end.addingTimeInterval(-1), charge: 400),
+                entry("d1", at: november.end, charge: 50_000),  // December: another window
+            ])
+            let window = Int64(november.start.timeIntervalSince1970 * 1000)
+            let tenant = LedgerSpend(subjectKind: "tenant", subjectID: "acme", window: november)
+            let first = try await store.grant(
+                counter: "tenant:acme:usd:month",
+                window: window,
+                want: 100,
+                limit: 1_000,
+                seed: tenant
+            )
+            #expect(first == LimitGrant(granted: 100, used: 800))
+            // Once the counter exists the ledger is not read again: settlements keep it current.
+            let second = try await store.grant(
+                counter: "tenant:acme:usd:month",
+                window: window,
+                want: 500,
+                limit: 1_000,
+                seed: tenant
+            )
+            #expect(second == LimitGrant(granted: 200, used: 1_000))
+            let key = LedgerSpend(subjectKind: "key", subjectID: "key-1", window: november)
+            let byKey = try await store.grant(
+                counter: "key:key-1:usd:month",
+                window: window,
+                want: 1,
+                limit: 1_000,
+                seed: key
+            )
+            #expect(byKey == LimitGrant(granted: 1, used: 701))
+        }
+    }
 }

@@ -61,7 +61,7 @@ public final class Limiter: Sendable {
             let window = demand.rule.period.window(containing: now)
             let key = CounterKey(name: demand.counterName, window: Int64(window.start.timeIntervalSince1970 * 1000))
             do {
-                let status = try await self.reserve(demand, key: key, windowEnd: window.end, alerts: &admission.alerts)
+                let status = try await self.reserve(demand, key: key, window: window, alerts: &admission.alerts)
                 admission.holds.append(LimitAdmission.Hold(key: key, meter: demand.rule.meter, reserved: demand.amount))
                 admission.statuses.append(status)
             } catch let rejection as LimitRejection {
@@ -76,9 +76,10 @@ public final class Limiter: Sendable {
     private func reserve(
         _ demand: LimitDemand,
         key: CounterKey,
-        windowEnd: Date,
+        window: DateInterval,
         alerts: inout [LimitStatus]
     ) async throws -> LimitStatus {
+        let windowEnd = window.end
         let clock = ContinuousClock()
         // A grant can be taken by concurrent requests of this replica before this one takes its
         // share; a few attempts make that harmless.
@@ -105,7 +106,10 @@ public final class Limiter: Sendable {
                     counter: key.name,
                     window: key.window,
                     want: outcome.1,
-                    limit: demand.rule.limit
+                    limit: demand.rule.limit,
+                    seed: demand.rule.meter == .usd
+                        ? LedgerSpend(subjectKind: demand.subjectKind, subjectID: demand.subjectID, window: window)
+                        : nil
                 )
             } catch {
                 // The store is unreachable: admit, and charge the counter once it answers
