@@ -256,4 +256,39 @@ final class ManualClock: WallClock {
             #expect(models.status == 200 && !models.body.contains("gpt-5"))
         }
     }
+
+    @Test func aPatchedLimitAppliesAtOnceAndADeletedTenantsKeysAreRefused() async throws {
+        try await Self.run { harness, _ in
+            _ = try await harness.request("/admin/v1/tenants", body: #"{"id":"initech","rpm":1}"#, key: Self.adminKey)
+            let created = try await harness.request(
+                "/admin/v1/keys",
+                body: #"{"tenant":"initech"}"#,
+                key: Self.adminKey
+            )
+            let key = try #require(created.json?["key"] as? String)
+            #expect(try await harness.request(body: Self.body(key: key), key: key).status == 200)
+            #expect(try await harness.request(body: Self.body(key: key), key: key).status == 429)
+            let patched = try await harness.request(
+                "/admin/v1/tenants/initech",
+                method: .PATCH,
+                body: #"{"rpm":5,"metadata":{"owner":"ops"}}"#,
+                key: Self.adminKey
+            )
+            #expect(patched.status == 200 && patched.json?["rpm"] as? Int == 5)
+            #expect(try await harness.request(body: Self.body(key: key), key: key).status == 200)
+            let read = try await harness.request("/admin/v1/tenants/initech", method: .GET, key: Self.adminKey)
+            #expect((read.json?["metadata"] as? [String: String]) == ["owner": "ops"])
+
+            let deleted = try await harness.request("/admin/v1/tenants/initech", method: .DELETE, key: Self.adminKey)
+            #expect(deleted.status == 200)
+            #expect(try await harness.request(body: Self.body(key: key), key: key).status == 401)
+            let gone = try await harness.request("/admin/v1/tenants/initech", method: .GET, key: Self.adminKey)
+            #expect(gone.status == 404)
+            let keys = try await harness.request("/admin/v1/keys?tenant=initech", method: .GET, key: Self.adminKey)
+            #expect((keys.json?["data"] as? [[String: Any]])?.first?["revoked_at"] is String)
+            let audit = try await harness.request("/admin/v1/audit?limit=2", method: .GET, key: Self.adminKey)
+            let actions = (audit.json?["data"] as? [[String: Any]])?.map { $0["action"] as? String }
+            #expect(actions == ["tenant.delete", "tenant.update"])
+        }
+    }
 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import json
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -167,3 +169,33 @@ def test_three_replicas_enforce_one_rpm_limit_and_one_budget_and_revocation_reac
     assert spent >= BUDGET_NANOS * 0.95
     rpm_served = int(psql(store_url, "SELECT COUNT(*) FROM ledger_entries WHERE tenant = 'rpm-tenant' AND status = 200"))
     assert rpm_served == len(admitted)
+
+
+def test_keys_made_with_the_cli_work_on_every_replica_and_a_cli_revocation_reaches_all(replicas, tmp_path):
+    _, started = replicas
+    urls = [url for _, url in started]
+    config = str(next(tmp_path.glob("gateway-*.yaml")))
+    assert admin(urls[0], "POST", "/admin/v1/tenants", {"id": "cli-tenant", "rpm": 50}).status_code == 201
+
+    def cli(*args: str) -> str:
+        return subprocess.run([switchyard_bin(), "keys", *args, "--config", config], check=True, capture_output=True, text=True, timeout=60).stdout
+
+    created = json.loads(cli("create", "--tenant", "cli-tenant", "--name", "from-cli", "--expires-in", "1h", "--format", "json"))
+    key = created["key"]
+    assert key.startswith(created["prefix"]) and created["tenant"] == "cli-tenant" and created["expires_at"]
+    wait_until_known(urls, key)
+    response = httpx.post(urls[2] + "/v1/chat/completions", json=BODY, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    assert response.status_code == 200 and response.headers["x-ratelimit-limit-requests"] == "50"
+    listed = cli("list", "--tenant", "cli-tenant")
+    assert created["id"] in listed and key not in listed
+
+    cli("revoke", created["id"])
+    revoked_at = time.monotonic()
+    for url in urls:
+        while httpx.get(url + "/v1/models", headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code != 401:
+            assert time.monotonic() - revoked_at < 1.0, f"{url} still accepted the revoked key after 1 s"
+            time.sleep(0.01)
+    audit = admin(urls[1], "GET", "/admin/v1/audit?limit=2").json()["data"]
+    assert [record["action"] for record in audit] == ["key.revoke", "key.create"]
+    assert all(record["actor"].startswith("cli:") for record in audit)
+    assert key not in json.dumps(audit)
