@@ -125,7 +125,7 @@ public final class Limiter: Sendable {
                 lease.available += grant.granted
                 lease.used = max(lease.used, grant.used)
                 if demand.rule.meter == .usd, !lease.alerted,
-                    lease.used * 100 >= lease.limit * Int64(demand.rule.alertPercent)
+                    Int128(lease.used) * 100 >= Int128(lease.limit) * Int128(demand.rule.alertPercent)
                 {
                     lease.alerted = true
                     alerts.append(LimitStatus(demand: demand, remaining: lease.limit - lease.used, reset: windowEnd))
