@@ -58,9 +58,26 @@ struct ChatController: Sendable {
         }
 
         var lastError: UpstreamError?
-        for candidate in plan.candidates.prefix(plan.maxAttempts) {
+        var attempts = 0
+        var atQuota: [LimitRejection] = []
+        for candidate in plan.candidates {
+            guard attempts < plan.maxAttempts else { break }
+            // A deployment whose known upstream quota is used up is skipped, not tried: no 429
+            // from upstream, no attempt spent.
+            let quota: LimitAdmission
+            do {
+                quota = try await self.reserveUpstreamQuota(candidate, head: head, at: record.entry.time)
+            } catch {
+                atQuota.append(error)
+                continue
+            }
+            attempts += 1
             record.attempt(candidate)
-            guard let adapter = self.gateway.providers.adapter(for: candidate.provider.id) else { continue }
+            guard let adapter = self.gateway.providers.adapter(for: candidate.provider.id) else {
+                self.gateway.limiter?.settle(quota, actual: [.requests: 0, .tokens: 0])
+                continue
+            }
+            record.upstreamQuota = quota
             let attempt = UpstreamChatRequest(
                 head: head,
                 candidate: candidate,
@@ -79,6 +96,9 @@ struct ChatController: Sendable {
                 )
             } catch {
                 lastError = error
+                // The upstream saw the request but charged no tokens.
+                self.gateway.limiter?.settle(quota, actual: [.requests: 1, .tokens: 0])
+                record.upstreamQuota = .none
                 context.logger.debug(
                     "upstream attempt failed",
                     metadata: ["gen_ai.provider.name": "\(candidate.provider.id)", "error.type": "\(error.kind)"]
@@ -87,6 +107,18 @@ struct ChatController: Sendable {
             }
         }
 
+        if lastError == nil, let soonest = atQuota.min(by: { $0.status.reset < $1.status.reset }) {
+            let now = record.entry.time
+            var error = GatewayError(
+                code: .rateLimited,
+                message:
+                    "Every deployment of '\(head.model)' is at its upstream rate limit until \(InstantText.format(soonest.status.reset)).",
+                retryAfterSeconds: max(1, Int(soonest.status.reset.timeIntervalSince(now).rounded(.up)))
+            )
+            error.headers = RateLimitHeaders.fields([soonest.status], now: now)
+            record.finish(status: 429, errorCode: error.code.rawValue)
+            throw error
+        }
         let failure = lastError ?? UpstreamError(kind: .connectFailed, message: "no deployment could be tried")
         if let body = failure.clientErrorBody, let status = failure.status {
             record.finish(status: status, errorCode: "upstream_\(status)")
@@ -95,6 +127,35 @@ struct ChatController: Sendable {
         let error = failure.gatewayError
         record.finish(status: error.code.status, errorCode: error.code.rawValue)
         throw error
+    }
+
+    /// Reserves one request and the request's tokens against the deployment's known upstream
+    /// quota (`rpm`/`tpm` of the deployment), shared by all replicas.
+    /// - Throws: the ``LimitRejection`` when the quota is used up for this minute.
+    private func reserveUpstreamQuota(
+        _ candidate: RouteCandidate,
+        head: ChatRequestHead,
+        at instant: Date
+    ) async throws(LimitRejection) -> LimitAdmission {
+        let rules = candidate.deployment.upstreamLimits.rules
+        guard let limiter = self.gateway.limiter, !rules.isEmpty else { return .none }
+        let subject = "\(candidate.provider.id)/\(candidate.deployment.target)"
+        let tokens = LimitReservation.tokens(head)
+        let demands = rules.map { rule in
+            LimitDemand(
+                subjectKind: "deployment",
+                subjectID: subject,
+                rule: rule,
+                amount: rule.meter == .requests ? 1 : tokens
+            )
+        }
+        do {
+            return try await limiter.admit(demands, now: instant)
+        } catch let rejection as LimitRejection {
+            throw rejection
+        } catch {
+            return .none
+        }
     }
 
     /// Reserves the request's maximum use against every limit of its key and tenant.
@@ -113,7 +174,7 @@ struct ChatController: Sendable {
         // Tokens: about four bytes per prompt token plus the completion cap. Money: at most one
         // token per prompt byte plus the cap, so the reservation bounds the real charge.
         let completion = head.maxTokens ?? LimitReservation.defaultCompletionTokens
-        let tokens = Int64((head.body.count + 3) / 4 + completion)
+        let tokens = LimitReservation.tokens(head)
         let charge = plan.model.price.amount(
             for: TokenUsage(promptTokens: head.body.count, completionTokens: completion)
         )
@@ -226,6 +287,8 @@ struct LedgerRecorder: Sendable {
     var price: PriceSheet = .zero
     /// What the limits reserved for this request; settled in ``finish(status:errorCode:)``.
     var admission = LimitAdmission.none
+    /// What the answering deployment's upstream quota reserved; settled likewise.
+    var upstreamQuota = LimitAdmission.none
 
     init(gateway: Gateway, requestID: String, identity: ClientIdentity) {
         self.gateway = gateway
@@ -290,15 +353,14 @@ struct LedgerRecorder: Sendable {
             )
         }
         self.gateway.ledger.record(entry)
-        // Settle with the same exact charge the ledger records.
-        self.gateway.limiter?.settle(
-            self.admission,
-            actual: [
-                .requests: 1,
-                .tokens: Int64(entry.usage.promptTokens + entry.usage.completionTokens),
-                .usd: entry.charge.value,
-            ]
-        )
+        // Settle with the same exact charge and tokens the ledger records.
+        let actual: [LimitMeter: Int64] = [
+            .requests: 1,
+            .tokens: Int64(entry.usage.promptTokens + entry.usage.completionTokens),
+            .usd: entry.charge.value,
+        ]
+        self.gateway.limiter?.settle(self.admission, actual: actual)
+        self.gateway.limiter?.settle(self.upstreamQuota, actual: actual)
     }
 
     static func millis(_ duration: Duration) -> Int {

@@ -464,9 +464,8 @@ struct ConfigReader {
             if let list = fields["deployments"]?.sequence {
                 for (index, item) in list.enumerated() {
                     let itemPath = "\(path).deployments[\(index)]"
-                    guard let itemFields = self.fields(item, itemPath, allowed: ["provider", "target", "cost"]) else {
-                        continue
-                    }
+                    let allowedFields: Set = ["provider", "target", "cost", "rpm", "tpm"]
+                    guard let itemFields = self.fields(item, itemPath, allowed: allowedFields) else { continue }
                     let provider = self.requiredString(itemFields["provider"], itemPath + ".provider")
                     if let provider, !providers.contains(provider) {
                         self.fail(itemPath + ".provider", "unknown provider \"\(provider)\"")
@@ -474,7 +473,23 @@ struct ConfigReader {
                     let target = self.string(itemFields["target"], itemPath + ".target") ?? name
                     let cost = self.price(itemFields["cost"], itemPath + ".cost") ?? .zero
                     if let provider {
-                        deployments.append(DeploymentConfig(provider: provider, target: target, cost: cost))
+                        deployments.append(
+                            DeploymentConfig(
+                                provider: provider,
+                                target: target,
+                                cost: cost,
+                                requestsPerMinute: self.int(
+                                    itemFields["rpm"],
+                                    itemPath + ".rpm",
+                                    range: 1...10_000_000
+                                ),
+                                tokensPerMinute: self.int(
+                                    itemFields["tpm"],
+                                    itemPath + ".tpm",
+                                    range: 1...1_000_000_000
+                                )
+                            )
+                        )
                     }
                 }
                 if list.count == 0 { self.fail(path + ".deployments", "needs at least one deployment") }

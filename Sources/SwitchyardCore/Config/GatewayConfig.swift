@@ -211,12 +211,30 @@ public struct DeploymentConfig: Sendable, Hashable {
     public var target: String
     /// What the upstream charges us.
     public var cost: PriceSheet
+    /// The upstream's own requests-per-minute quota, if known: routing skips the deployment
+    /// once all replicas together used it in the current UTC minute, instead of meeting a 429.
+    public var requestsPerMinute: Int?
+    /// The upstream's own tokens-per-minute quota, if known (used like ``requestsPerMinute``).
+    public var tokensPerMinute: Int?
 
     /// Creates a deployment.
-    public init(provider: String, target: String, cost: PriceSheet = .zero) {
+    public init(
+        provider: String,
+        target: String,
+        cost: PriceSheet = .zero,
+        requestsPerMinute: Int? = nil,
+        tokensPerMinute: Int? = nil
+    ) {
         self.provider = provider
         self.target = target
         self.cost = cost
+        self.requestsPerMinute = requestsPerMinute
+        self.tokensPerMinute = tokensPerMinute
+    }
+
+    /// The deployment's known upstream quotas as limit rules.
+    public var upstreamLimits: LimitSettings {
+        LimitSettings(requestsPerMinute: self.requestsPerMinute, tokensPerMinute: self.tokensPerMinute)
     }
 }
 
