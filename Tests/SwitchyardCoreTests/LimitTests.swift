@@ -258,7 +258,7 @@ final class CountersDouble: LimitCounterStore {
             providers:
               p: {type: openai, cloud: aws, base_url: "http://127.0.0.1:1/v1"}
             models:
-              m: {deployments: [{provider: p}]}
+              m: {deployments: [{provider: p, rpm: 100, tpm: 50000}]}
             tenants:
               acme: {models: [m], rpm: 60, tpm: 1000, alert_at: 90, budgets: [{usd: "5.5", per: day}, {usd: 100, per: week}]}
             """
@@ -266,6 +266,8 @@ final class CountersDouble: LimitCounterStore {
         let tenant = try #require(config.tenant("acme"))
         #expect(config.keySecret?.value == "0123456789abcdef0123")
         #expect(tenant.models == ["m"])
+        let deployment = try #require(config.model("m")?.deployments.first)
+        #expect(deployment.requestsPerMinute == 100 && deployment.tokensPerMinute == 50000)
         #expect(tenant.limits.tokensPerMinute == 1000)
         #expect(tenant.limits.alertPercent == 90)
         #expect(tenant.limits.budgets.map(\.amount) == [USDNanos(5_500_000_000), USDNanos(100_000_000_000)])
