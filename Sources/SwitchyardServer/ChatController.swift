@@ -146,7 +146,7 @@ struct ChatController: Sendable {
                 subjectKind: "deployment",
                 subjectID: subject,
                 rule: rule,
-                amount: rule.meter == .requests ? 1 : tokens
+                amount: rule.amount(tokens: tokens, charge: .zero)
             )
         }
         do {

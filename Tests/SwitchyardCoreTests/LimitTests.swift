@@ -7,6 +7,7 @@ import Testing
 final class CountersDouble: LimitCounterStore {
     let counters = Mutex<[String: Int64]>([:])
     let failing = Mutex(false)
+    let calls = Mutex(0)
 
     func grant(
         counter: String,
@@ -17,6 +18,7 @@ final class CountersDouble: LimitCounterStore {
     ) async throws
         -> LimitGrant
     {
+        self.calls.withLock { $0 += 1 }
         if self.failing.withLock({ $0 }) { throw CancellationError() }
         return self.counters.withLock { counters in
             let used = counters["\(counter)@\(window)"] ?? 0
@@ -186,6 +188,9 @@ final class CountersDouble: LimitCounterStore {
         let limiter = Limiter(store: counters)
         let rule = LimitRule(meter: .requests, period: .minute, limit: 1)
         _ = try await limiter.admit([Self.demand(rule)], now: Self.now)
+        // Right after a failure, requests do not wait on the store again.
+        _ = try await limiter.admit([Self.demand(rule, tenant: "globex")], now: Self.now)
+        #expect(counters.calls.withLock { $0 } == 1)
         counters.failing.withLock { $0 = false }
         await limiter.sync(now: Self.now)
         // The admitted request is charged once the store is back.
@@ -240,6 +245,24 @@ final class CountersDouble: LimitCounterStore {
                 metadata: &metadata
             )
         }
+    }
+
+    @Test func aTokenReservationIsCutToTheLimitButAChargeNever() {
+        let caller = Caller(
+            identity: ClientIdentity(tenant: "acme", keyID: "k"),
+            tenantLimits: LimitSettings(
+                requestsPerMinute: 10,
+                tokensPerMinute: 1_000,
+                budgets: [Budget(amount: USDNanos(500), period: .day)]
+            )
+        )
+        let demands = caller.demands(tokens: 4_200, charge: USDNanos(900))
+        #expect(demands.map(\.amount) == [1, 1_000, 900])
+        #expect(
+            demands.map(\.counterName) == [
+                "tenant:acme:requests:minute", "tenant:acme:tokens:minute", "tenant:acme:usd:day",
+            ]
+        )
     }
 
     @Test func aKeyNarrowsItsTenant() {

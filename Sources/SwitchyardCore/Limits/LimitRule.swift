@@ -30,6 +30,20 @@ public struct LimitRule: Hashable, Sendable {
     }
 }
 
+extension LimitRule {
+    /// What one request reserves under this rule: one request; its token estimate, at most the
+    /// whole limit (so a request without `max_tokens` still fits a small TPM limit, settled with
+    /// its real tokens after); its maximum charge, never clamped (a budget is never overspent by
+    /// a reservation that was cut short).
+    public func amount(tokens: Int64, charge: USDNanos) -> Int64 {
+        switch self.meter {
+        case .requests: 1
+        case .tokens: min(tokens, self.limit)
+        case .usd: charge.value
+        }
+    }
+}
+
 /// A rule applied to one tenant or key, with what this request wants of it.
 public struct LimitDemand: Hashable, Sendable {
     /// `tenant` or `key`.

@@ -36,6 +36,8 @@ public final class Limiter: Sendable {
         var leases: [CounterKey: Lease] = [:]
         /// Units to add to (or, negative, give back to) shared counters at the next sync.
         var pending: [CounterKey: Int64] = [:]
+        /// After a failed grant, requests do not wait on the store again until this instant.
+        var storeDownUntil: ContinuousClock.Instant?
     }
 
     private let store: any LimitCounterStore
@@ -100,6 +102,8 @@ public final class Limiter: Sendable {
                 return (nil, max(share, demand.amount - lease.available))
             }
             if let status = outcome.0 { return status }
+            let storeDown = self.state.withLock { state in state.storeDownUntil.map { clock.now < $0 } ?? false }
+            if storeDown { return self.failOpen(demand, key: key, windowEnd: windowEnd) }
             let grant: LimitGrant
             do {
                 grant = try await self.store.grant(
@@ -112,11 +116,10 @@ public final class Limiter: Sendable {
                         : nil
                 )
             } catch {
-                // The store is unreachable: admit, and charge the counter once it answers
-                // again (limits fail open rather than take the gateway down with the database).
-                self.state.withLock { $0.pending[key, default: 0] += demand.amount }
-                return LimitStatus(demand: demand, remaining: 0, reset: windowEnd)
+                self.state.withLock { $0.storeDownUntil = clock.now + .seconds(1) }
+                return self.failOpen(demand, key: key, windowEnd: windowEnd)
             }
+            self.state.withLock { $0.storeDownUntil = nil }
             let exhausted = self.state.withLock { state -> Bool in
                 guard var lease = state.leases[key] else {
                     state.pending[key, default: 0] -= grant.granted
@@ -140,6 +143,14 @@ public final class Limiter: Sendable {
             return max(0, lease.limit - lease.used + lease.available)
         }
         throw LimitRejection(status: LimitStatus(demand: demand, remaining: remaining, reset: windowEnd))
+    }
+
+    /// The store is unreachable: admit, and charge the counter once it answers again (limits
+    /// fail open rather than take the gateway down with the database). For a second after a
+    /// failure requests do not wait on the store at all.
+    private func failOpen(_ demand: LimitDemand, key: CounterKey, windowEnd: Date) -> LimitStatus {
+        self.state.withLock { $0.pending[key, default: 0] += demand.amount }
+        return LimitStatus(demand: demand, remaining: 0, reset: windowEnd)
     }
 
     /// Settles a finished request: reservations above actual use go back to the lease; use

@@ -33,18 +33,21 @@ public struct Caller: Sendable, Hashable {
     ///   - tokens: the most tokens the request may use (prompt estimate plus its completion cap).
     ///   - charge: the most the request may be charged.
     public func demands(tokens: Int64, charge: USDNanos) -> [LimitDemand] {
-        func amount(_ meter: LimitMeter) -> Int64 {
-            switch meter {
-            case .requests: 1
-            case .tokens: tokens
-            case .usd: charge.value
-            }
-        }
         let key = self.keyLimits.rules.map {
-            LimitDemand(subjectKind: "key", subjectID: self.identity.keyID, rule: $0, amount: amount($0.meter))
+            LimitDemand(
+                subjectKind: "key",
+                subjectID: self.identity.keyID,
+                rule: $0,
+                amount: $0.amount(tokens: tokens, charge: charge)
+            )
         }
         let tenant = self.tenantLimits.rules.map {
-            LimitDemand(subjectKind: "tenant", subjectID: self.identity.tenant, rule: $0, amount: amount($0.meter))
+            LimitDemand(
+                subjectKind: "tenant",
+                subjectID: self.identity.tenant,
+                rule: $0,
+                amount: $0.amount(tokens: tokens, charge: charge)
+            )
         }
         return key + tenant
     }
