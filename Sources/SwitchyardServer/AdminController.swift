@@ -9,18 +9,34 @@ struct AdminController: Sendable {
     let gateway: Gateway
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
-        let admin = router.group("/admin/v1").add(
-            middleware: AdminAuthMiddleware(
-                adminKey: self.gateway.config.adminKey,
-                clients: self.gateway.clients,
-                clock: self.gateway.clock
-            )
+        let adminAuth = AdminAuthMiddleware(
+            adminKey: self.gateway.config.adminKey,
+            clients: self.gateway.clients,
+            clock: self.gateway.clock
         )
+        let admin = router.group("/admin/v1").add(middleware: adminAuth)
         TenantsController(gateway: self.gateway).addRoutes(to: admin)
         admin.get("/explain", use: self.explain)
         admin.get("/timeline", use: self.timeline)
         admin.get("/reports/revenue-share", use: self.revenueShare)
         admin.get("/reports/usage", use: self.usage)
+        admin.get("/traffic", use: self.traffic)
+        router.group("/metrics")
+            .add(middleware: adminAuth)
+            .get(use: self.metrics)
+    }
+
+    /// The last minute per cloud (request rate, error rate, latency percentiles).
+    @Sendable func traffic(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try Self.json(TrafficReport(at: self.gateway.clock.now(), clouds: self.gateway.telemetry.traffic()))
+    }
+
+    /// Prometheus text exposition (scrape with `authorization: {credentials: ADMIN_KEY}`).
+    @Sendable func metrics(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        let bytes = self.gateway.telemetry.exposition(ledger: self.gateway.ledger)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     @Sendable func explain(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -93,6 +109,13 @@ struct AdminController: Sendable {
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
+}
+
+/// `GET /admin/v1/traffic`.
+struct TrafficReport: Encodable {
+    var at: Date
+    var windowSeconds = LiveWindow.seconds
+    var clouds: [CloudTraffic]
 }
 
 /// Admits only the configured admin key, compared by digest in constant time: 401 without it,

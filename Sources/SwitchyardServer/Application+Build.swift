@@ -43,6 +43,7 @@ public func buildApplication(
     ChatController(gateway: gateway).addRoutes(to: api)
     ModelsController(gateway: gateway).addRoutes(to: api)
     AdminController(gateway: gateway).addRoutes(to: router)
+    DashboardController().addRoutes(to: router)
 
     let address = listen ?? gateway.config.listen
     var app = Application(

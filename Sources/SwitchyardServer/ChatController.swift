@@ -21,6 +21,11 @@ struct ChatController: Sendable {
             preconditionFailure("ClientAuthMiddleware runs before this route")
         }
         var record = LedgerRecorder(gateway: self.gateway, requestID: context.requestID, identity: identity)
+        record.trace = RequestTrace(
+            traceparent: request.headers[.traceparent],
+            exporter: self.gateway.tracer,
+            now: record.entry.time
+        )
 
         let head: ChatRequestHead
         let plan: RoutePlan
@@ -78,14 +83,24 @@ struct ChatController: Sendable {
                 continue
             }
             record.upstreamQuota = quota
-            let attempt = UpstreamChatRequest(
+            var attempt = UpstreamChatRequest(
                 head: head,
                 candidate: candidate,
                 requestID: context.requestID,
                 firstByteTimeout: self.gateway.config.routing.firstByteTimeout
             )
+            let attemptSpan = self.gateway.tracer == nil ? "" : TraceContext.randomID(bytes: 8)
+            attempt.traceparent = record.trace.traceparent(attempt: attemptSpan)
+            let attemptStart = self.gateway.clock.now()
             do {
                 let answer = try await adapter.chatCompletion(attempt, logger: context.logger)
+                record.trace.attempt(
+                    spanID: attemptSpan,
+                    candidate: candidate,
+                    start: attemptStart,
+                    end: self.gateway.clock.now(),
+                    error: nil
+                )
                 return self.respond(
                     answer,
                     plan: plan,
@@ -99,6 +114,13 @@ struct ChatController: Sendable {
                 // The upstream saw the request but charged no tokens.
                 self.gateway.limiter?.settle(quota, actual: [.requests: 1, .tokens: 0])
                 record.upstreamQuota = .none
+                record.trace.attempt(
+                    spanID: attemptSpan,
+                    candidate: candidate,
+                    start: attemptStart,
+                    end: self.gateway.clock.now(),
+                    error: error
+                )
                 context.logger.debug(
                     "upstream attempt failed",
                     metadata: ["gen_ai.provider.name": "\(candidate.provider.id)", "error.type": "\(error.kind)"]
@@ -289,9 +311,11 @@ struct LedgerRecorder: Sendable {
     var admission = LimitAdmission.none
     /// What the answering deployment's upstream quota reserved; settled likewise.
     var upstreamQuota = LimitAdmission.none
+    var trace: RequestTrace
 
     init(gateway: Gateway, requestID: String, identity: ClientIdentity) {
         self.gateway = gateway
+        self.trace = RequestTrace(traceparent: nil, exporter: nil, now: gateway.clock.now())
         self.entry = LedgerEntry(
             requestID: requestID,
             time: gateway.clock.now(),
@@ -353,6 +377,8 @@ struct LedgerRecorder: Sendable {
             )
         }
         self.gateway.ledger.record(entry)
+        self.gateway.telemetry.finished(entry)
+        self.trace.finish(entry, end: self.gateway.clock.now())
         // Settle with the same exact charge and tokens the ledger records.
         let actual: [LimitMeter: Int64] = [
             .requests: 1,

@@ -26,6 +26,10 @@ public struct Gateway: Sendable {
     public let store: any LedgerStore
     /// "Now" for ledger times.
     public let clock: any WallClock
+    /// Metrics, the live window and the access log.
+    public let telemetry: Telemetry
+    /// Trace export, when `tracing` is configured (run it as a service).
+    public let tracer: TraceExporter?
 
     /// Wires a gateway.
     public init(
@@ -33,7 +37,8 @@ public struct Gateway: Sendable {
         httpClient: HTTPClient,
         ledger: any LedgerSink,
         store: any LedgerStore,
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger = Logger(label: "switchyard")
     ) {
         self.config = config
         self.planner = RoutePlanner(config: config)
@@ -45,6 +50,8 @@ public struct Gateway: Sendable {
         self.ledger = ledger
         self.store = store
         self.clock = clock
+        self.telemetry = Telemetry(config: config, clock: clock, logger: logger)
+        self.tracer = config.tracing.map { TraceExporter(config: $0, client: httpClient, logger: logger) }
     }
 }
 

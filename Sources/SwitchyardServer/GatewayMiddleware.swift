@@ -19,6 +19,7 @@ extension HTTPField.Name {
     static let switchyardCloud = field("x-switchyard-cloud")
     static let switchyardRegion = field("x-switchyard-region")
     static let switchyardAttempts = field("x-switchyard-attempts")
+    static let traceparent = field("traceparent")
 }
 
 /// The outermost middleware: assigns the request id, echoes it, and renders every error in the

@@ -165,8 +165,9 @@ struct SimulatorHandler: Sendable {
         let stats = self.state.stats
         let last = stats.lastRequestBody.map { String(decoding: $0, as: UTF8.self) } ?? "null"
         let authorization = stats.lastAuthorization.map { JSONText.quoted($0) } ?? "null"
+        let traceparent = stats.lastTraceparent.map { JSONText.quoted($0) } ?? "null"
         return Response.json(
-            #"{"requests":\#(stats.requests),"cancelled":\#(stats.cancelled),"last_authorization":\#(authorization),"last_request":\#(last)}"#
+            #"{"requests":\#(stats.requests),"cancelled":\#(stats.cancelled),"last_authorization":\#(authorization),"last_traceparent":\#(traceparent),"last_request":\#(last)}"#
         )
     }
 

@@ -26,7 +26,8 @@ extension SimulatorHandler {
         self.state.recordRequest(
             body: body,
             authorization: request.headers[.authorization] ?? request.header("api-key") ?? request.header("x-api-key")
-                ?? request.header("x-goog-api-key")
+                ?? request.header("x-goog-api-key"),
+            traceparent: request.header("traceparent")
         )
         if let denied = self.checkAuth(request, body: body, dialect: dialect) { return denied }
 

@@ -13,6 +13,8 @@ public final class SimulatorState: Sendable {
         public var lastRequestBody: [UInt8]?
         /// The `authorization` header of the last chat request.
         public var lastAuthorization: String?
+        /// The W3C `traceparent` of the latest chat request, if it carried one.
+        public var lastTraceparent: String?
     }
 
     private struct Storage {
@@ -55,10 +57,11 @@ public final class SimulatorState: Sendable {
         }
     }
 
-    func recordRequest(body: [UInt8], authorization: String?) {
+    func recordRequest(body: [UInt8], authorization: String?, traceparent: String?) {
         self.storage.withLock { storage in
             storage.stats.lastRequestBody = body
             storage.stats.lastAuthorization = authorization
+            storage.stats.lastTraceparent = traceparent
         }
     }
 

@@ -13,6 +13,7 @@ import Synchronization
 public final class LedgerWriter: LedgerSink, Service {
     private struct State {
         var queue: [LedgerEntry] = []
+        var unjournaled: [LedgerEntry] = []
         var recorded = 0
         var written = 0
         var waiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
@@ -26,26 +27,59 @@ public final class LedgerWriter: LedgerSink, Service {
     private let wake: AsyncStream<Void>.Continuation
 
     private let spool: LedgerSpool?
+    private let journal: LedgerJournal?
+    private let journalWakeups: AsyncStream<Void>
+    private let journalWake: AsyncStream<Void>.Continuation
 
     /// Creates a writer in front of `store`.
     /// - Parameters:
-    ///   - spoolPath: where to keep entries while the store is unreachable. Without one, a failing
-    ///     batch is retried in memory (and lost if the process dies meanwhile).
+    ///   - spoolPath: where to keep entries while the store is unreachable, with the journal of
+    ///     uncommitted entries next to it (`SPOOL.journal.N`). Without one, a failing batch is
+    ///     retried in memory, and entries not yet committed die with the process.
     public init(store: any LedgerStore, logger: Logger, spoolPath: String? = nil) {
         self.store = store
         self.logger = logger
         self.spool = spoolPath.map(LedgerSpool.init(path:))
+        self.journal = spoolPath.map { LedgerJournal(base: $0 + ".journal") }
         (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (self.journalWakeups, self.journalWake) = AsyncStream.makeStream(
+            of: Void.self,
+            bufferingPolicy: .bufferingNewest(1)
+        )
+        self.recoverJournal()
         let depth = self.spool?.depth ?? 0
         self.state.withLock { $0.spoolDepth = depth }
     }
 
+    /// Entries a killed process left in the journal go to the spool, which replays them
+    /// idempotently (some may already be in the store).
+    private func recoverJournal() {
+        guard let journal = self.journal, let spool = self.spool else { return }
+        let (entries, files) = journal.leftovers()
+        guard !files.isEmpty else { return }
+        do {
+            if !entries.isEmpty { try spool.append(entries) }
+            journal.remove(files)
+            if !entries.isEmpty {
+                self.logger.notice(
+                    "ledger journal recovered",
+                    metadata: ["switchyard.ledger.entries": "\(entries.count)"]
+                )
+            }
+        } catch {
+            self.logger.error("ledger journal recovery failed", metadata: ["error.type": "\(type(of: error))"])
+        }
+    }
+
     public func record(_ entry: LedgerEntry) {
+        let journaled = self.journal != nil
         self.state.withLock {
             $0.queue.append(entry)
+            if journaled { $0.unjournaled.append(entry) }
             $0.recorded += 1
         }
         self.wake.yield()
+        if journaled { self.journalWake.yield() }
     }
 
     /// Entries recorded but not yet committed (or spooled).
@@ -71,6 +105,11 @@ public final class LedgerWriter: LedgerSink, Service {
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
+            if self.journal != nil {
+                group.addTask {
+                    for await _ in self.journalWakeups { self.writeJournal() }
+                }
+            }
             if self.spool != nil {
                 // While entries wait in the spool, retry the store twice a second.
                 group.addTask {
@@ -87,7 +126,25 @@ public final class LedgerWriter: LedgerSink, Service {
         }
         // Graceful shutdown (or cancellation): the server has stopped; commit what is left.
         await self.writePending()
+        self.journalWake.finish()
+        if self.queueDepth == 0 { self.journal?.removeAll() }
         self.logger.debug("ledger writer drained")
+    }
+
+    /// Appends what was recorded since the last call to the journal, right away and
+    /// independently of store commits (which can take much longer).
+    private func writeJournal() {
+        guard let journal = self.journal else { return }
+        let (entries, last) = self.state.withLock { state -> ([LedgerEntry], Int) in
+            defer { state.unjournaled.removeAll(keepingCapacity: true) }
+            return (state.unjournaled, state.recorded)
+        }
+        guard !entries.isEmpty else { return }
+        do {
+            try journal.append(entries, lastSequence: last)
+        } catch {
+            self.logger.error("ledger journal write failed", metadata: ["error.type": "\(type(of: error))"])
+        }
     }
 
     /// Moves spooled entries into the store once it answers; the spool is cleared only after commit.
@@ -118,13 +175,14 @@ public final class LedgerWriter: LedgerSink, Service {
             }
             guard !batch.isEmpty else { return }
             await self.commit(batch)
-            let ready = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let (ready, written) = self.state.withLock { state -> ([CheckedContinuation<Void, Never>], Int) in
                 state.written += batch.count
                 let written = state.written
                 let ready = state.waiters.filter { $0.target <= written }.map(\.continuation)
                 state.waiters.removeAll { $0.target <= written }
-                return ready
+                return (ready, written)
             }
+            self.journal?.release(through: written)
             for continuation in ready { continuation.resume() }
         }
     }

@@ -5,7 +5,7 @@ import SwitchyardCore
 
 extension PostgresLedgerStore: ControlStore, LimitCounterStore {
     public func controlVersion() async throws -> Int64 {
-        try await Self.withTimeout(.seconds(3)) {
+        try await withDeadline(.seconds(3)) {
             let rows = try await self.client.query(
                 "SELECT version FROM control_version WHERE id = 1",
                 logger: self.logger
@@ -171,7 +171,7 @@ extension PostgresLedgerStore: ControlStore, LimitCounterStore {
         after: String?,
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Void
     ) async throws {
-        try await Self.withTimeout(.seconds(5)) {
+        try await withDeadline(.seconds(5)) {
             try await self.client.withTransaction(logger: self.logger) { connection in
                 try await body(connection, self.logger)
                 try await connection.query(
@@ -238,7 +238,7 @@ extension PostgresLedgerStore: ControlStore, LimitCounterStore {
         let subject = seed?.subjectID ?? ""
         let fromDay = seed?.fromDay ?? ""
         let untilDay = seed?.untilDay ?? ""
-        return try await Self.withTimeout(.seconds(2)) {
+        return try await withDeadline(.seconds(2)) {
             let rows = try await self.client.query(
                 """
                 INSERT INTO limit_counters AS c (counter, window_ms, used, last_grant)
@@ -262,7 +262,7 @@ extension PostgresLedgerStore: ControlStore, LimitCounterStore {
     }
 
     public func adjust(counter: String, window: Int64, delta: Int64) async throws {
-        try await Self.withTimeout(.seconds(2)) {
+        try await withDeadline(.seconds(2)) {
             try await self.client.query(
                 """
                 INSERT INTO limit_counters AS c (counter, window_ms, used, last_grant) VALUES (\(counter), \(window), GREATEST(0, \(delta)), 0)

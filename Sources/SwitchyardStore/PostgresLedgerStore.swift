@@ -36,8 +36,20 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         self.logger = logger
     }
 
-    /// Runs the connection pool until cancelled.
-    public func run() async throws { await self.client.run() }
+    /// Runs the connection pool until graceful shutdown (or cancellation). The pool gets two
+    /// seconds to close its connections; after that the service returns anyway, so a database
+    /// that stopped answering cannot hold the process past its shutdown.
+    public func run() async throws {
+        let client = self.client
+        let pool = Task { await client.run() }
+        await withTaskCancellationHandler {
+            try? await gracefulShutdown()
+        } onCancel: {
+            pool.cancel()
+        }
+        pool.cancel()
+        try? await withDeadline(.seconds(2)) { await pool.value }
+    }
 
     /// Versioned migrations, applied once under an advisory lock so that replicas starting
     /// together do not race. The same versions as the SQLite store.
@@ -153,9 +165,26 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         ("v5-limit-counters", ControlSchema.postgresV5),
     ]
 
-    /// One statement per batch: the columns travel as arrays and `UNNEST` turns them into rows.
-    /// Optional text travels as '' and optional numbers as -1, turned back into NULL by NULLIF.
+    /// Batches this large are written as two transactions on two connections at once: the
+    /// server maintains the indexes of both halves in parallel (each half is idempotent on its
+    /// own, so a failure of either is retried as a whole without double counting).
+    static let parallelInsertThreshold = 2_000
+
     public func insert(_ entries: [LedgerEntry]) async throws {
+        guard entries.count >= Self.parallelInsertThreshold else { return try await self.insertBatch(entries) }
+        let middle = entries.count / 2
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.insertBatch(Array(entries[..<middle])) }
+            group.addTask { try await self.insertBatch(Array(entries[middle...])) }
+            try await group.waitForAll()
+        }
+    }
+
+    /// One transaction per batch: the columns travel as arrays and `UNNEST` turns them into rows.
+    /// Optional text travels as '' and optional numbers as -1, turned back into NULL by NULLIF.
+    /// The rollup goes last, so its row locks (which concurrent batches wait for) are held only
+    /// until the commit.
+    private func insertBatch(_ entries: [LedgerEntry]) async throws {
         guard !entries.isEmpty else { return }
         let ids = entries.map(\.requestID)
         let times = entries.map { SQLiteLedgerStore.millis($0.time) }
@@ -179,7 +208,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         let charges = entries.map(\.charge.value)
         let errors = entries.map { $0.errorCode ?? "" }
         let shares = entries.flatMap { entry in entry.revenueShares.map { (entry, $0) } }
-        try await Self.withTimeout(.seconds(3)) {
+        try await withDeadline(.seconds(3)) {
             try await self.client.withTransaction(logger: self.logger) { connection in
                 let rows = try await connection.query(
                     """
@@ -204,21 +233,22 @@ public final class PostgresLedgerStore: LedgerStore, Service {
                 )
                 var inserted = Set<String>()
                 for try await id in rows.decode(String.self) { inserted.insert(id) }
+                // ON CONFLICT keeps a replayed entry's shares from being counted twice as well.
+                if !shares.isEmpty {
+                    try await connection.query(
+                        """
+                        INSERT INTO ledger_revenue_shares (request_id, beneficiary, agreement_id, time_ms, amount_nanos)
+                        SELECT * FROM UNNEST(\(shares.map(\.0.requestID))::text[], \(shares.map(\.1.beneficiary))::text[],
+                            \(shares.map(\.1.agreementID))::text[], \(shares.map { SQLiteLedgerStore.millis($0.0.time) })::bigint[],
+                            \(shares.map(\.1.amount.value))::bigint[])
+                        ON CONFLICT DO NOTHING
+                        """,
+                        logger: self.logger
+                    )
+                }
                 try await Self.upsertRollup(
                     entries.filter { inserted.contains($0.requestID) },
                     connection: connection,
-                    logger: self.logger
-                )
-                guard !shares.isEmpty else { return }
-                // ON CONFLICT keeps a replayed entry's shares from being counted twice as well.
-                try await connection.query(
-                    """
-                    INSERT INTO ledger_revenue_shares (request_id, beneficiary, agreement_id, time_ms, amount_nanos)
-                    SELECT * FROM UNNEST(\(shares.map(\.0.requestID))::text[], \(shares.map(\.1.beneficiary))::text[],
-                        \(shares.map(\.1.agreementID))::text[], \(shares.map { SQLiteLedgerStore.millis($0.0.time) })::bigint[],
-                        \(shares.map(\.1.amount.value))::bigint[])
-                    ON CONFLICT DO NOTHING
-                    """,
                     logger: self.logger
                 )
             }
@@ -248,24 +278,6 @@ public final class PostgresLedgerStore: LedgerStore, Service {
             """,
             logger: logger
         )
-    }
-
-    /// Runs `operation`, giving up after `duration`: while the database is down the pool would
-    /// otherwise wait for a connection indefinitely (and the writer would never spool).
-    static func withTimeout<T: Sendable>(
-        _ duration: Duration,
-        _ operation: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: duration)
-                throw StoreError(message: "the database did not answer within \(duration)")
-            }
-            defer { group.cancelAll() }
-            guard let result = try await group.next() else { throw CancellationError() }
-            return result
-        }
     }
 
     public func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] {
@@ -322,7 +334,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     }
 
     public func ping() async throws {
-        try await Self.withTimeout(.seconds(2)) { try await self.client.query("SELECT 1", logger: self.logger) }
+        _ = try await withDeadline(.seconds(2)) { try await self.client.query("SELECT 1", logger: self.logger) }
     }
 
     public func count() async throws -> Int {

@@ -18,15 +18,45 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Directory for the SQLite ledger (default: a new temporary directory).")
     var dataDir: String?
 
-    @Option(name: .long, help: "The demo configuration.")
-    var config: String = "examples/demo.yaml"
+    @Option(name: .long, help: "The demo configuration (default: examples/demo.yaml of this checkout).")
+    var config: String?
 
     @Option(name: .long, help: "Log level.")
     var logLevel: String = "warning"
 
+    @Option(name: .long, help: "Log format: text, or json (one JSON object per line).")
+    var logFormat: LogFormat = .text
+
+    /// `examples/demo.yaml` in the working directory, else in the checkout the binary was built
+    /// in (`.build/<triple>/debug/switchyard` sits four levels below it).
+    static func defaultConfigPath() -> String? {
+        let relative = "examples/demo.yaml"
+        if FileManager.default.isReadableFile(atPath: relative) { return relative }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for _ in 0..<6 {
+            directory.deleteLastPathComponent()
+            let candidate = directory.appendingPathComponent(relative).path
+            if FileManager.default.isReadableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
     func run() async throws {
+        guard let configPath = self.config ?? Self.defaultConfigPath(),
+            FileManager.default.isReadableFile(atPath: configPath)
+        else {
+            var stderr = StandardError()
+            print(
+                "switchyard demo: cannot read \(self.config ?? "examples/demo.yaml") (pass --config FILE)",
+                to: &stderr
+            )
+            throw ExitCode(2)
+        }
         ProcessRuntime.configure(threads: nil, eventLoopExecutor: true)
-        let logger = GatewayRunner.makeLogger(level: Logger.Level(rawValue: self.logLevel) ?? .warning)
+        let logger = GatewayRunner.makeLogger(
+            level: Logger.Level(rawValue: self.logLevel) ?? .warning,
+            format: self.logFormat
+        )
         let directory = try self.dataDir ?? Self.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let databasePath = (directory as NSString).appendingPathComponent("switchyard.db")
@@ -65,14 +95,11 @@ struct DemoCommand: AsyncParsableCommand {
             environment["SWITCHYARD_DEMO_LISTEN"] = "127.0.0.1:\(self.port)"
             let config: GatewayConfig
             do {
-                config = try GatewayConfig.load(path: self.config, environment: environment)
+                config = try GatewayConfig.load(path: configPath, environment: environment)
             } catch {
                 await simulatorGroup.triggerGracefulShutdown()
                 var stderr = StandardError()
-                print(
-                    "\(self.config): \(error)\n(run the demo from the repository root, or pass --config)",
-                    to: &stderr
-                )
+                print("\(configPath): \(error)", to: &stderr)
                 throw ExitCode(2)
             }
             Self.say("ledger at \(databasePath)")

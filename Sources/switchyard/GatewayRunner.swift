@@ -20,10 +20,17 @@ struct HTTPClientService: Service {
     }
 }
 
+/// How log records are written to standard output.
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}
+
 /// Wires a validated configuration into running services: store, ledger writer, upstream
 /// client and the HTTP server.
 enum GatewayRunner {
-    static func makeLogger(level: Logger.Level) -> Logger {
+    static func makeLogger(level: Logger.Level, format: LogFormat = .text) -> Logger {
+        if format == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         var logger = Logger(label: "switchyard")
         logger.logLevel = level
         return logger
@@ -83,7 +90,7 @@ enum GatewayRunner {
         let (store, postgres) = try Self.openStore(config, logger: logger)
         let ledger = LedgerWriter(store: store, logger: logger, spoolPath: Self.spoolPath(config))
         let httpClient = Gateway.makeHTTPClient(for: config, logger: logger)
-        let gateway = Gateway(config: config, httpClient: httpClient, ledger: ledger, store: store)
+        let gateway = Gateway(config: config, httpClient: httpClient, ledger: ledger, store: store, logger: logger)
         var migrate: (@Sendable () async throws -> Void)?
         if let postgres { migrate = { try await postgres.migrate() } }
         let app = buildApplication(
@@ -95,7 +102,9 @@ enum GatewayRunner {
         )
         // Started in this order, stopped in reverse: the server drains first, then the upstream
         // client closes, then the ledger writer commits what is left, then the database pool closes.
-        var services: [any Service] = [ledger, HTTPClientService(client: httpClient), app]
+        var services: [any Service] = [ledger, HTTPClientService(client: httpClient)]
+        if let tracer = gateway.tracer { services.append(tracer) }  // stops before the client it posts with
+        services.append(app)
         if let postgres { services.insert(postgres, at: 0) }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services,

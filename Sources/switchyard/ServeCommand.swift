@@ -12,6 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "Log format: text, or json (one JSON object per line).")
+    var logFormat: LogFormat = .text
+
     @Option(name: .long, help: "Event-loop threads (default: the CPUs this process may run on).")
     var threads: Int?
 
@@ -21,7 +24,10 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         ProcessRuntime.configure(threads: self.threads, eventLoopExecutor: self.eventLoopExecutor)
         let config = try loadConfig(self.config)
-        let logger = GatewayRunner.makeLogger(level: Logger.Level(rawValue: self.logLevel) ?? .info)
+        let logger = GatewayRunner.makeLogger(
+            level: Logger.Level(rawValue: self.logLevel) ?? .info,
+            format: self.logFormat
+        )
         try await GatewayRunner.run(config: config, logger: logger) { port in
             logger.info(
                 "switchyard listening",

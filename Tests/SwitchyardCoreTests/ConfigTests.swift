@@ -71,6 +71,25 @@ import Testing
         #expect(error?.description == "providers.azure-east.api_key: environment variable AZURE_KEY is not set")
     }
 
+    @Test func tracingIsOffUnlessConfiguredAndItsProblemsAreNamed() throws {
+        #expect(try GatewayConfig.load(yaml: Self.valid, environment: Self.environment).tracing == nil)
+        let traced = try GatewayConfig.load(
+            yaml: Self.valid + "\ntracing: {endpoint: \"http://collector:4318/\", sample_ratio: 0.25}\n",
+            environment: Self.environment
+        )
+        #expect(traced.tracing == TracingConfig(endpoint: "http://collector:4318", sampleRatio: 0.25))
+        let error = #expect(throws: ConfigError.self) {
+            try GatewayConfig.load(
+                yaml: Self.valid + "\ntracing: {endpoint: \"collector:4318\", sample_ratio: 2}\n",
+                environment: Self.environment
+            )
+        }
+        #expect(
+            error?.description
+                == #"tracing.endpoint: expected an http(s) URL such as http://127.0.0.1:4318, got "collector:4318""#
+        )
+    }
+
     @Test func anUnknownProviderIsReportedWithItsPath() {
         let yaml = Self.valid.replacingOccurrences(of: "{provider: bedrock-west", with: "{provider: bedrock-wst")
         let error = #expect(throws: ConfigError.self) {

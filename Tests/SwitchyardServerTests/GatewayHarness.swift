@@ -141,7 +141,8 @@ struct Harness {
                 httpClient: upstreamClient,
                 ledger: ledger,
                 store: store,
-                clock: clock
+                clock: clock,
+                logger: logger
             )
             let (gatewayPorts, gatewayPortSink) = AsyncStream.makeStream(of: Int.self)
             let app = buildApplication(gateway: gateway, logger: logger, onServerRunning: { gatewayPortSink.yield($0) })

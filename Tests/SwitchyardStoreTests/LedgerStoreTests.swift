@@ -104,6 +104,54 @@ func temporaryDatabasePath() throws -> String {
     }
 }
 
+@Suite struct LedgerJournalTests {
+    /// A writer whose store never answers is abandoned (as a killed process would be); a new
+    /// writer on the same spool path finds every recorded entry in the journal and commits it.
+    @Test(.timeLimit(.minutes(1))) func entriesOfADeadWriterComeBackFromTheJournal() async throws {
+        let directory = URL(fileURLWithPath: try temporaryDatabasePath()).deletingLastPathComponent().path
+        let spool = directory + "/ledger.spool"
+        let dead = LedgerWriter(store: StallingStore(), logger: Logger(label: "test"), spoolPath: spool)
+        try await withThrowingTaskGroup(of: Void.self) { group async throws in
+            group.addTask { try await dead.run() }
+            for index in 0..<100 { dead.record(sampleEntry("req_\(index)")) }
+            // The store never commits, yet the entries reach the journal right away.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while Self.journaled(directory) < 100 {
+                try #require(ContinuousClock.now < deadline, "the journal never got the entries")
+                try await Task.sleep(for: .milliseconds(5))
+            }
+
+            let store = MemoryLedgerStore()
+            let successor = LedgerWriter(store: store, logger: Logger(label: "test"), spoolPath: spool)
+            #expect(successor.spoolDepth == 100)
+            #expect(Self.journaled(directory) == 0)
+            let services = ServiceGroup(services: [successor], gracefulShutdownSignals: [], logger: Logger(label: "t"))
+            group.addTask { try await services.run() }
+            await services.triggerGracefulShutdown()
+            while successor.spoolDepth > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(try await store.count() == 100)
+            group.cancelAll()
+        }
+    }
+
+    static func journaled(_ directory: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasPrefix("ledger.spool.journal.") }.reduce(0) { count, name in
+            let data = FileManager.default.contents(atPath: directory + "/" + name) ?? Data()
+            return count + data.split(separator: 0x0A).count
+        }
+    }
+}
+
+/// A store whose inserts never finish (until cancelled).
+final class StallingStore: LedgerStore {
+    func insert(_ entries: [LedgerEntry]) async throws { try await Task.sleep(for: .seconds(3600)) }
+    func ping() async throws {}
+    func count() async throws -> Int { 0 }
+    func revenueShareTotals(beneficiary: String?, from: Date, until: Date) async throws -> [RevenueShareTotal] { [] }
+    func usage(by dimension: UsageDimension, from: Date, until: Date) async throws -> [UsageTotal] { [] }
+}
+
 /// A store that fails its first `failures` inserts.
 final class FlakyStore: LedgerStore {
     private let inner = MemoryLedgerStore()

@@ -40,6 +40,35 @@ func entry(_ id: String, at time: Date, charge: Int64, shares: [RevenueShareAccr
         }
     }
 
+    /// Large batches (written in parallel halves on PostgreSQL), replayed with overlap: every
+    /// entry once, and the daily rollup that whole-day reports read equals the entries.
+    @Test(arguments: Engine.allCases)
+    func largeReplayedBatchesCountEveryEntryOnce(engine: Engine) async throws {
+        try await engine.withStore { store in
+            let ms = RevenueShareAccrual(beneficiary: "microsoft", agreementID: "a1", amount: USDNanos(3))
+            let batch = (0..<5_000).map { index in
+                entry("big-\(index)", at: Self.day.addingTimeInterval(Double(index)), charge: 7, shares: [ms])
+            }
+            try await store.insert(Array(batch[..<3_000]))
+            try await store.insert(Array(batch[2_000...]))  // the last 1,000 of the first batch again
+            #expect(try await store.count() == 5_000)
+            let start = Self.day.addingTimeInterval(
+                -Self.day.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400)
+            )
+            let rollup = try await store.usage(by: .tenant, from: start, until: start.addingTimeInterval(2 * 86_400))
+            let entries = try await store.usage(by: .tenant, from: Self.day, until: Self.day.addingTimeInterval(5_000))
+            #expect(rollup.map(\.requests) == [5_000])
+            #expect(rollup.map(\.charge) == [USDNanos(35_000)])
+            #expect(rollup == entries)
+            let shares = try await store.revenueShareTotals(
+                beneficiary: nil,
+                from: start,
+                until: start.addingTimeInterval(2 * 86_400)
+            )
+            #expect(shares.map(\.amount) == [USDNanos(15_000)])
+        }
+    }
+
     @Test(arguments: Engine.allCases)
     func revenueShareTotalsAreExactSumsInTheHalfOpenPeriod(engine: Engine) async throws {
         try await engine.withStore { store in

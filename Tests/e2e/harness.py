@@ -42,9 +42,9 @@ def switchyard_bin() -> str:
 class Demo:
     """A running `switchyard demo` process. Use start_demo() to get one."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, extra_args: tuple[str, ...] = ()):
         self.data_dir = data_dir
-        self.argv = [switchyard_bin(), "demo", "--port", "0", "--data-dir", str(data_dir)]
+        self.argv = [switchyard_bin(), "demo", "--port", "0", "--data-dir", str(data_dir), *extra_args]
         self.lines: list[str] = []  # everything the process printed (stdout + stderr)
         self._queue: queue.Queue[str | None] = queue.Queue()
         self.clouds: dict[str, str] = {}
@@ -178,10 +178,13 @@ class Demo:
 class start_demo:
     """Context manager: start a demo in a fresh temp dir; on exit stop it and require exit code 0."""
 
+    def __init__(self, *extra_args: str):
+        self.extra_args = extra_args
+
     def __enter__(self) -> Demo:
         self._dir = Path(tempfile.mkdtemp(prefix="switchyard-e2e-"))
         try:
-            self.demo = Demo(self._dir)
+            self.demo = Demo(self._dir, self.extra_args)
         except BaseException:
             shutil.rmtree(self._dir, ignore_errors=True)
             raise

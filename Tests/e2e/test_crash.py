@@ -68,6 +68,14 @@ def run_and_signal(kill: bool) -> tuple[set[str], set[str], float]:
             assert demo.proc.wait(timeout=30) == 0
         load.stop()
         answered, rate = load.snapshot()
+        if kill:
+            # A supervisor restarts it: the entries it had not committed come back from its journal.
+            restarted = Demo(directory)
+            try:
+                restarted.wait_until_listening()
+                restarted.assert_clean_stop()
+            finally:
+                restarted.kill()
         rows = {row["request_id"] for row in read_ledger(demo.db_path)}
         return answered, rows, rate
     finally:

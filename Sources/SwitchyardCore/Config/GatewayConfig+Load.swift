@@ -227,7 +227,7 @@ struct ConfigReader {
             "listen", "store", "spool", "admin_key", "key_secret", "max_request_body", "providers", "models", "routing",
             "agreements",
             "tenants",
-            "keys",
+            "keys", "tracing",
         ]
         guard let fields = self.fields(root, "", allowed: allowed) else { return nil }
 
@@ -279,7 +279,8 @@ struct ConfigReader {
         let agreements =
             fields["agreements"].map { self.readAgreements($0, clouds: Set(providers.map(\.cloud))) } ?? []
 
-        return GatewayConfig(
+        let tracing = fields["tracing"].map { self.readTracing($0) } ?? nil
+        var config = GatewayConfig(
             listen: listen,
             store: store,
             adminKey: adminKey,
@@ -292,6 +293,32 @@ struct ConfigReader {
             keys: keys,
             agreements: agreements
         ).with(spoolPath: spoolPath)
+        config.tracing = tracing
+        return config
+    }
+
+    mutating func readTracing(_ node: Node) -> TracingConfig? {
+        guard let fields = self.fields(node, "tracing", allowed: ["endpoint", "service_name", "sample_ratio"]) else {
+            return nil
+        }
+        guard let endpoint = self.string(fields["endpoint"], "tracing.endpoint") else {
+            self.fail("tracing.endpoint", "is required (the OTLP/HTTP collector, e.g. http://127.0.0.1:4318)")
+            return nil
+        }
+        guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            self.fail("tracing.endpoint", "expected an http(s) URL such as http://127.0.0.1:4318, got \"\(endpoint)\"")
+            return nil
+        }
+        var config = TracingConfig(endpoint: endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint)
+        if let name = self.string(fields["service_name"], "tracing.service_name") { config.serviceName = name }
+        if let text = self.string(fields["sample_ratio"], "tracing.sample_ratio") {
+            if let ratio = Double(text), (0...1).contains(ratio) {
+                config.sampleRatio = ratio
+            } else {
+                self.fail("tracing.sample_ratio", "expected a number from 0 to 1, got \"\(text)\"")
+            }
+        }
+        return config
     }
 
     mutating func readProviders(_ node: Node) -> [ProviderConfig] {

@@ -28,6 +28,8 @@ public struct GatewayConfig: Sendable {
     public var keys: [ClientKeyConfig]
     /// Partnership agreements whose terms decide where models may run and who earns a share.
     public var agreements: [Agreement]
+    /// OpenTelemetry trace export (off when `nil`).
+    public var tracing: TracingConfig?
 
     /// Creates a configuration from parts (tests and embedders; files go through `load`).
     public init(

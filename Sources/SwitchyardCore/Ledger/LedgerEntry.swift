@@ -96,12 +96,15 @@ public protocol LedgerSink: Sendable {
     func record(_ entry: LedgerEntry)
     /// Entries parked in a local spool while the store is unreachable.
     var spoolDepth: Int { get }
+    /// Entries accepted but not yet committed (nor spooled).
+    var queueDepth: Int { get }
     /// Whether the sink can keep entries safe while the store is unreachable.
     var hasSpool: Bool { get }
 }
 
 extension LedgerSink {
     public var spoolDepth: Int { 0 }
+    public var queueDepth: Int { 0 }
     public var hasSpool: Bool { false }
 }
 

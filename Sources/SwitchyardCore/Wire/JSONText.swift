@@ -2,8 +2,15 @@
 public enum JSONText {
     /// `value` as a JSON string literal, quotes included.
     public static func quoted(_ value: String) -> String {
-        var out = "\""
+        var out = ""
         out.reserveCapacity(value.utf8.count + 2)
+        Self.appendQuoted(value, to: &out)
+        return out
+    }
+
+    /// Appends `value` as a JSON string literal, quotes included.
+    public static func appendQuoted(_ value: String, to out: inout String) {
+        out += "\""
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -18,6 +25,5 @@ public enum JSONText {
             }
         }
         out += "\""
-        return out
     }
 }

@@ -13,6 +13,8 @@ public struct UpstreamChatRequest: Sendable {
     public var requestID: String
     /// Time allowed until the response head.
     public var firstByteTimeout: Duration
+    /// The W3C `traceparent` to send upstream (this attempt's span), if any.
+    public var traceparent: String?
 
     /// Creates an attempt.
     public init(head: ChatRequestHead, candidate: RouteCandidate, requestID: String, firstByteTimeout: Duration) {

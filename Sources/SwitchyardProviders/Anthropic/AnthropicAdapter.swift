@@ -37,6 +37,7 @@ public struct AnthropicAdapter: ProviderAdapter {
         var upstream = HTTPClientRequest(url: self.provider.baseURL + "/v1/messages")
         upstream.method = .POST
         upstream.headers.add(name: "content-type", value: "application/json")
+        if let traceparent = request.traceparent { upstream.headers.add(name: "traceparent", value: traceparent) }
         upstream.headers.add(name: "accept", value: request.head.stream ? "text/event-stream" : "application/json")
         upstream.headers.add(name: "anthropic-version", value: self.provider.options.apiVersion ?? Self.defaultVersion)
         if let apiKey = self.provider.apiKey { upstream.headers.add(name: "x-api-key", value: apiKey.value) }

@@ -63,6 +63,7 @@ public struct BedrockAdapter: ProviderAdapter {
         )
         upstream.method = .POST
         upstream.headers.add(name: "content-type", value: "application/json")
+        if let traceparent = request.traceparent { upstream.headers.add(name: "traceparent", value: traceparent) }
         upstream.headers.add(name: "accept", value: stream ? "application/vnd.amazon.eventstream" : "application/json")
         self.authorizer.authorize(&upstream, body: body)
         upstream.body = .bytes(ByteBuffer(bytes: body))

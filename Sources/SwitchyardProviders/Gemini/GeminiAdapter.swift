@@ -42,6 +42,7 @@ public struct GeminiAdapter: ProviderAdapter {
         )
         upstream.method = .POST
         upstream.headers.add(name: "content-type", value: "application/json")
+        if let traceparent = request.traceparent { upstream.headers.add(name: "traceparent", value: traceparent) }
         if let apiKey = self.provider.apiKey { upstream.headers.add(name: "x-goog-api-key", value: apiKey.value) }
         upstream.body = .bytes(ByteBuffer(bytes: body))
 

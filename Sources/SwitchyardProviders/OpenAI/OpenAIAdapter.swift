@@ -64,6 +64,9 @@ public struct OpenAIAdapter: ProviderAdapter {
             value: request.head.stream ? "text/event-stream" : "application/json"
         )
         upstreamRequest.headers.add(name: "x-request-id", value: request.requestID)
+        if let traceparent = request.traceparent {
+            upstreamRequest.headers.add(name: "traceparent", value: traceparent)
+        }
         let body = request.head.upstreamBody(model: request.candidate.deployment.target, includeUsage: true)
         self.authorize(&upstreamRequest, body)
         upstreamRequest.body = .bytes(ByteBuffer(bytes: body))

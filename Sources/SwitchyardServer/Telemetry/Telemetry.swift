@@ -1,0 +1,214 @@
+import Foundation
+import Logging
+import Prometheus
+import SwitchyardCore
+import Synchronization
+
+/// What the gateway tells operators about finished requests: Prometheus metrics, the live
+/// per-cloud window of the dashboard, and one access-log line per request.
+///
+/// Everything is derived from the request's ledger entry, so metrics, logs and the ledger
+/// always agree. Labels are bounded: configured model names (anything else is `other`),
+/// provider ids, clouds and status classes; never keys, tenants' strings or request ids.
+public final class Telemetry: Sendable {
+    /// The metrics registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let models: Set<String>
+    private let clock: any WallClock
+    private let logger: Logger
+    private let handles = Mutex<[RequestLabels: RequestMetrics]>([:])
+    private let shares = Mutex<[String: Counter]>([:])
+    private let live = Mutex(LiveWindow())
+    private let queueDepth: Gauge
+    private let spoolDepth: Gauge
+
+    /// Creates the telemetry of a gateway.
+    /// - Parameters:
+    ///   - registry: where metrics go (one per gateway, so tests can run several).
+    ///   - logger: the access log (`info` level; `warning` silences it).
+    public init(
+        config: GatewayConfig,
+        clock: any WallClock,
+        logger: Logger,
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) {
+        self.registry = registry
+        self.models = Set(config.models.map(\.name))
+        self.clock = clock
+        self.logger = logger
+        self.queueDepth = registry.makeGauge(
+            name: "switchyard_ledger_queue_depth",
+            help: "Ledger entries accepted but not yet committed."
+        )
+        self.spoolDepth = registry.makeGauge(
+            name: "switchyard_ledger_spool_depth",
+            help: "Ledger entries waiting in the spool file for the store to come back."
+        )
+    }
+
+    /// Counts a finished request and writes its access-log line.
+    public func finished(_ entry: LedgerEntry) {
+        let labels = RequestLabels(
+            model: self.models.contains(entry.model) ? entry.model : "other",
+            provider: entry.provider ?? "none",
+            cloud: entry.cloud ?? "none",
+            statusClass: "\(entry.status / 100)xx"
+        )
+        let metrics = self.handles.withLock { handles in
+            if let metrics = handles[labels] { return metrics }
+            let metrics = RequestMetrics(labels, registry: self.registry)
+            handles[labels] = metrics
+            return metrics
+        }
+        metrics.record(entry)
+        for share in entry.revenueShares where share.amount.value != 0 {
+            self.share(share.beneficiary).increment(by: Double(share.amount.value) / 1e9)
+        }
+        if let cloud = entry.cloud {
+            let failed = entry.status >= 500 || entry.status == 429
+            self.live.withLock {
+                $0.record(cloud: cloud, at: self.clock.now(), latencyMillis: entry.latencyMillis, failed: failed)
+            }
+        }
+        self.logger.info("request", metadata: Self.accessLogMetadata(entry))
+    }
+
+    /// The last minute per cloud.
+    public func traffic() -> [CloudTraffic] {
+        let now = self.clock.now()
+        return self.live.withLock { $0.snapshot(at: now) }
+    }
+
+    /// The Prometheus text exposition, with the ledger gauges read now.
+    public func exposition(ledger: any LedgerSink) -> [UInt8] {
+        self.queueDepth.set(Int64(ledger.queueDepth))
+        self.spoolDepth.set(Int64(ledger.spoolDepth))
+        return self.registry.emitToBuffer()
+    }
+
+    private func share(_ beneficiary: String) -> Counter {
+        self.shares.withLock { shares in
+            if let counter = shares[beneficiary] { return counter }
+            let counter = self.registry.makeCounter(
+                name: "switchyard_revenue_share_usd_total",
+                labels: [("beneficiary", beneficiary)],
+                help: "Revenue share accrued to each beneficiary under the contract terms, in USD."
+            )
+            shares[beneficiary] = counter
+            return counter
+        }
+    }
+
+    static func accessLogMetadata(_ entry: LedgerEntry) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "request_id": "\(entry.requestID)",
+            "tenant": "\(entry.tenant)",
+            "key_id": "\(entry.keyID)",
+            "model": "\(entry.model)",
+            "status": "\(entry.status)",
+            "stream": "\(entry.stream)",
+            "attempts": "\(entry.attempts)",
+            "latency_ms": "\(entry.latencyMillis)",
+            "prompt_tokens": "\(entry.usage.promptTokens)",
+            "completion_tokens": "\(entry.usage.completionTokens)",
+            "charge_usd": "\(entry.charge)",
+        ]
+        if let provider = entry.provider { metadata["provider"] = "\(provider)" }
+        if let deployment = entry.deployment { metadata["deployment"] = "\(deployment)" }
+        if let cloud = entry.cloud { metadata["cloud"] = "\(cloud)" }
+        if let region = entry.region { metadata["region"] = "\(region)" }
+        if let ttfb = entry.timeToFirstByteMillis { metadata["ttfb_ms"] = "\(ttfb)" }
+        if entry.usageEstimated { metadata["usage_estimated"] = "true" }
+        if let error = entry.errorCode { metadata["error"] = "\(error)" }
+        return metadata
+    }
+}
+
+private struct RequestLabels: Hashable, Sendable {
+    var model: String
+    var provider: String
+    var cloud: String
+    var statusClass: String
+}
+
+/// The metric handles of one label combination, created once and reused.
+private struct RequestMetrics: Sendable {
+    let requests: Counter
+    let attempts: Counter
+    let failovers: Counter
+    let duration: DurationHistogram
+    let firstByte: DurationHistogram
+    let inputTokens: Counter
+    let outputTokens: Counter
+    let cost: Counter
+    let charge: Counter
+
+    static let buckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        .seconds(30), .seconds(60), .seconds(120),
+    ]
+
+    init(_ labels: RequestLabels, registry: PrometheusCollectorRegistry) {
+        let route = [("model", labels.model), ("provider", labels.provider), ("cloud", labels.cloud)]
+        self.requests = registry.makeCounter(
+            name: "switchyard_requests_total",
+            labels: route + [("status_class", labels.statusClass)],
+            help: "Chat requests finished, by model, provider, cloud and HTTP status class."
+        )
+        self.attempts = registry.makeCounter(
+            name: "switchyard_upstream_attempts_total",
+            labels: route,
+            help: "Upstream attempts made (first tries, retries and failovers)."
+        )
+        self.failovers = registry.makeCounter(
+            name: "switchyard_failovers_total",
+            labels: route,
+            help: "Requests answered by another attempt than the first (counted at the deployment that answered)."
+        )
+        self.duration = registry.makeDurationHistogram(
+            name: "switchyard_request_duration_seconds",
+            labels: route,
+            buckets: Self.buckets,
+            help: "From request arrival to its last byte."
+        )
+        self.firstByte = registry.makeDurationHistogram(
+            name: "switchyard_time_to_first_byte_seconds",
+            labels: route,
+            buckets: Self.buckets,
+            help: "From request arrival to the first byte sent to the client."
+        )
+        self.inputTokens = registry.makeCounter(
+            name: "switchyard_tokens_total",
+            labels: route + [("direction", "input")],
+            help: "Tokens used (estimated where the upstream did not report usage)."
+        )
+        self.outputTokens = registry.makeCounter(
+            name: "switchyard_tokens_total",
+            labels: route + [("direction", "output")],
+            help: "Tokens used (estimated where the upstream did not report usage)."
+        )
+        self.cost = registry.makeCounter(
+            name: "switchyard_cost_usd_total",
+            labels: route,
+            help: "What the upstreams charge, in USD (the ledger holds the exact nano-dollar figures)."
+        )
+        self.charge = registry.makeCounter(
+            name: "switchyard_charge_usd_total",
+            labels: route,
+            help: "What tenants are charged, in USD (the ledger holds the exact nano-dollar figures)."
+        )
+    }
+
+    func record(_ entry: LedgerEntry) {
+        self.requests.increment()
+        if entry.attempts > 0 { self.attempts.increment(by: Int64(entry.attempts)) }
+        if entry.attempts > 1 { self.failovers.increment() }
+        self.duration.record(.milliseconds(entry.latencyMillis))
+        if let ttfb = entry.timeToFirstByteMillis { self.firstByte.record(.milliseconds(ttfb)) }
+        if entry.usage.promptTokens > 0 { self.inputTokens.increment(by: Int64(entry.usage.promptTokens)) }
+        if entry.usage.completionTokens > 0 { self.outputTokens.increment(by: Int64(entry.usage.completionTokens)) }
+        if entry.cost.value != 0 { self.cost.increment(by: Double(entry.cost.value) / 1e9) }
+        if entry.charge.value != 0 { self.charge.increment(by: Double(entry.charge.value) / 1e9) }
+    }
+}
