@@ -204,6 +204,7 @@ struct ChatController: Sendable {
         do {
             admission = try await limiter.admit(caller.demands(tokens: tokens, charge: charge), now: instant)
         } catch let rejection as LimitRejection {
+            self.gateway.telemetry.limitRefused(rejection.status.demand.rule.meter)
             var error = rejection.gatewayError(now: instant)
             error.headers = RateLimitHeaders.fields([rejection.status], now: instant)
             throw error
@@ -211,6 +212,7 @@ struct ChatController: Sendable {
             throw GatewayError(code: .internalError, message: "The gateway failed to check its limits.")
         }
         for alert in admission.alerts {
+            self.gateway.telemetry.budgetAlerted()
             logger.info(
                 "budget alert threshold reached",
                 metadata: [

@@ -192,6 +192,9 @@ final class ManualClock: WallClock {
             let spent = entries.reduce(USDNanos.zero) { $0 + $1.charge }
             #expect(answers.count > 2)
             #expect(spent <= budget)
+            let metrics = try await harness.request("/metrics", method: .GET, key: Self.adminKey)
+            #expect(metrics.body.contains(#"switchyard_limit_refusals_total{meter="usd"} 1"#))
+            #expect(metrics.body.contains("switchyard_budget_alerts_total 1"))
         }
     }
 
