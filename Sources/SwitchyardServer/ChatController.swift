@@ -138,6 +138,9 @@ struct ChatController: Sendable {
                 retryAfterSeconds: max(1, Int(soonest.status.reset.timeIntervalSince(now).rounded(.up)))
             )
             error.headers = RateLimitHeaders.fields([soonest.status], now: now)
+            // Refused by the gateway before any upstream saw it: the tenant's limits get it back.
+            self.gateway.limiter?.settle(record.admission, actual: [.requests: 0, .tokens: 0, .usd: 0])
+            record.admission = .none
             record.finish(status: 429, errorCode: error.code.rawValue)
             throw error
         }

@@ -14,6 +14,7 @@ import Testing
             var config = Harness.config(simulatorURLs: urls)
             config.models[0].deployments[0].requestsPerMinute = 1
             config.models[0].deployments[1].requestsPerMinute = 2
+            config.tenants[0].limits.requestsPerMinute = 4
             return config
         }
         let clock = ManualClock(Self.start)
@@ -27,8 +28,15 @@ import Testing
             }
             let refused = try await harness.chat()
             #expect(refused.status == 429 && refused.errorCode == "rate_limit_exceeded")
+            #expect(refused.headers.first(name: "x-ratelimit-limit-requests") == "1")
             #expect(refused.headers.first(name: "retry-after") == "50")
             #expect(harness.simulators[0].stats.requests == 1 && harness.simulators[1].stats.requests == 2)
+            // That refusal did not use the tenant's own limit (4 per minute): a fourth request
+            // still passes it and meets the upstream quotas again.
+            let again = try await harness.chat()
+            #expect(again.status == 429)
+            let message = (again.json?["error"] as? [String: Any])?["message"] as? String
+            #expect(message?.contains("upstream rate limit") == true)
             // The next minute the quotas are fresh.
             clock.advance(by: 60)
             let later = try await harness.chat()
