@@ -305,3 +305,70 @@ final class CountersDouble: LimitCounterStore {
         }
     }
 }
+
+@Suite struct ClientDirectoryTests {
+    static let now = Date(timeIntervalSince1970: 1_795_996_800)
+    static let secret = Secret("directory-test-secret")
+
+    static func config() -> GatewayConfig {
+        var config = GatewayConfig(
+            providers: [],
+            models: [],
+            tenants: [TenantConfig(id: "acme", clouds: ["aws"], limits: LimitSettings(requestsPerMinute: 60))],
+            keys: [ClientKeyConfig(id: "acme-file", key: Secret("sk-file-key"), tenant: "acme")]
+        )
+        config.keySecret = Self.secret
+        return config
+    }
+
+    static func stored(_ id: String, tenant: String, expires: Date? = nil, revoked: Date? = nil) -> StoredKey {
+        StoredKey(
+            record: KeyRecord(
+                id: id,
+                prefix: "sk-sy-\(id)",
+                tenant: tenant,
+                access: AccessRules(models: ["gpt-5"]),
+                limits: LimitSettings(tokensPerMinute: 100),
+                createdAt: Self.now,
+                expiresAt: expires,
+                revokedAt: revoked
+            ),
+            digest: KeyHasher(secret: Self.secret).digest("secret-of-\(id)")
+        )
+    }
+
+    @Test func fileKeysAndStoredKeysResolveToTheirTenantsRulesAndLimits() throws {
+        let directory = ClientDirectory(
+            config: Self.config(),
+            tenants: [TenantRecord(id: "globex", access: AccessRules(clouds: ["azure"]), createdAt: Self.now)],
+            keys: [
+                Self.stored("live", tenant: "globex"),
+                Self.stored("expiring", tenant: "globex", expires: Self.now.addingTimeInterval(60)),
+                Self.stored("revoked", tenant: "globex", revoked: Self.now),
+                Self.stored("orphan", tenant: "gone"),
+                Self.stored("on-file-tenant", tenant: "acme"),
+            ],
+            version: 7
+        )
+        let file = try #require(directory.identify("sk-file-key", at: Self.now))
+        #expect(file.identity == ClientIdentity(tenant: "acme", keyID: "acme-file") && file.keyPrefix == nil)
+        #expect(file.access.clouds == ["aws"] && file.tenantLimits.requestsPerMinute == 60)
+
+        let live = try #require(directory.identify("secret-of-live", at: Self.now))
+        #expect(live.identity == ClientIdentity(tenant: "globex", keyID: "live"))
+        #expect(live.access == AccessRules(models: ["gpt-5"], clouds: ["azure"]))
+        #expect(live.keyLimits.tokensPerMinute == 100 && live.keyPrefix == "sk-sy-live")
+        #expect(directory.identify("secret-of-on-file-tenant", at: Self.now)?.tenantLimits.requestsPerMinute == 60)
+
+        #expect(directory.identify("secret-of-expiring", at: Self.now.addingTimeInterval(59)) != nil)
+        #expect(directory.identify("secret-of-expiring", at: Self.now.addingTimeInterval(60)) == nil)
+        #expect(directory.identify("secret-of-revoked", at: Self.now) == nil)
+        #expect(directory.identify("secret-of-orphan", at: Self.now) == nil)
+        #expect(directory.identify("secret-of-nothing", at: Self.now) == nil)
+        // Without key_secret stored keys are not accepted at all.
+        var noSecret = Self.config()
+        noSecret.keySecret = nil
+        let blind = ClientDirectory(config: noSecret, keys: [Self.stored("live", tenant: "acme")])
+        #expect(blind.identify("secret-of-live", at: Self.now) == nil)
+    }
+}
