@@ -381,10 +381,8 @@ struct LedgerRecorder: Sendable {
                 charge: entry.charge
             )
         }
-        self.gateway.ledger.record(entry)
-        self.gateway.telemetry.finished(entry)
-        self.trace.finish(entry, end: self.gateway.clock.now())
-        // Settle with the same exact charge and tokens the ledger records.
+        // Settle with the same exact charge and tokens the ledger records (first, so that
+        // whoever sees the entry sees the limits settled).
         let actual: [LimitMeter: Int64] = [
             .requests: 1,
             .tokens: Int64(entry.usage.promptTokens + entry.usage.completionTokens),
@@ -392,6 +390,9 @@ struct LedgerRecorder: Sendable {
         ]
         self.gateway.limiter?.settle(self.admission, actual: actual)
         self.gateway.limiter?.settle(self.upstreamQuota, actual: actual)
+        self.gateway.ledger.record(entry)
+        self.gateway.telemetry.finished(entry)
+        self.trace.finish(entry, end: self.gateway.clock.now())
     }
 
     static func millis(_ duration: Duration) -> Int {

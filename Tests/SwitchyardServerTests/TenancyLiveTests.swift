@@ -294,4 +294,38 @@ final class ManualClock: WallClock {
             #expect(actions == ["tenant.delete", "tenant.update"])
         }
     }
+
+    @Test func aStreamIsSettledWithTheExactChargeTheLedgerRecords() async throws {
+        try await Self.run { harness, _ in
+            _ = try await harness.request(
+                "/admin/v1/tenants",
+                body: #"{"id":"streamer","budget":{"usd":"1","per":"month"},"tpm":100000}"#,
+                key: Self.adminKey
+            )
+            let created = try await harness.request(
+                "/admin/v1/keys",
+                body: #"{"tenant":"streamer"}"#,
+                key: Self.adminKey
+            )
+            let key = try #require(created.json?["key"] as? String)
+            let body = #"{"model":"gpt-5","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"Hi"}]}"#
+            let first = try await harness.request(body: body, key: key)
+            #expect(first.status == 200 && ssePayloads(first.body).last == "[DONE]")
+            let entry = try #require(await harness.ledger.entries(count: 1).first)
+            #expect(entry.charge > .zero)
+            let second = try await harness.request(body: body, key: key)
+            // Remaining = budget − spent − reserved in flight: the two answers differ by exactly
+            // the first request's charge, as the ledger has it.
+            let remaining = [first, second].compactMap {
+                $0.headers.first(name: "x-switchyard-budget-remaining-usd").flatMap { TokenPrice(usdPerMillion: $0) }
+            }
+            #expect(remaining.count == 2)
+            #expect(remaining[0].nanosPerMillion - remaining[1].nanosPerMillion == entry.charge.value)
+            let tokens = [first, second].compactMap {
+                $0.headers.first(name: "x-ratelimit-remaining-tokens").flatMap(Int64.init)
+            }
+            #expect(tokens.count == 2)
+            #expect(tokens[0] - tokens[1] == Int64(entry.usage.promptTokens + entry.usage.completionTokens))
+        }
+    }
 }
