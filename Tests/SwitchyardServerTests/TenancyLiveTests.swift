@@ -65,6 +65,24 @@ final class ManualClock: WallClock {
             #expect(admin.status == 200)
             // The configured tenant is listed, marked as such.
             #expect(admin.body.contains(#""id":"acme","source":"config""#))
+            // The explainer applies a stored tenant's clouds and models.
+            _ = try await harness.request(
+                "/admin/v1/tenants",
+                body: #"{"id":"pinned","clouds":["cloud-9"],"models":["gpt-4o"]}"#,
+                key: Self.adminKey
+            )
+            let explained = try await harness.request(
+                "/admin/v1/explain?model=gpt-5&tenant=pinned",
+                method: .GET,
+                key: Self.adminKey
+            )
+            let verdict = try #require((explained.json?["deployments"] as? [[String: Any]])?.first)
+            #expect(verdict["eligible"] as? Bool == false)
+            #expect(
+                verdict["reasons"] as? [String] == [
+                    "tenant 'pinned' may use only clouds cloud-9", "tenant 'pinned' may not use model 'gpt-5'",
+                ]
+            )
         }
     }
 
@@ -77,6 +95,13 @@ final class ManualClock: WallClock {
             )
             #expect(tenant.status == 201)
             #expect(tenant.json?["rpm"] as? Int == 100)
+            let explained = try await harness.request(
+                "/admin/v1/explain?model=gpt-5&tenant=globex",
+                method: .GET,
+                key: Self.adminKey
+            )
+            let verdicts = try #require(explained.json?["deployments"] as? [[String: Any]])
+            #expect(verdicts.map { $0["eligible"] as? Bool } == [true])
             let created = try await harness.request(
                 "/admin/v1/keys",
                 body: #"{"tenant":"globex","name":"ci"}"#,
@@ -278,6 +303,13 @@ final class ManualClock: WallClock {
                 key: Self.adminKey
             )
             #expect(patched.status == 200 && patched.json?["rpm"] as? Int == 5)
+            // The admin explainer knows stored tenants and their rules.
+            let explained = try await harness.request(
+                "/admin/v1/explain?model=gpt-5&tenant=initech",
+                method: .GET,
+                key: Self.adminKey
+            )
+            #expect(explained.status == 200 && explained.json?["tenant"] as? String == "initech")
             #expect(try await harness.request(body: Self.body(key: key), key: key).status == 200)
             let read = try await harness.request("/admin/v1/tenants/initech", method: .GET, key: Self.adminKey)
             #expect((read.json?["metadata"] as? [String: String]) == ["owner": "ops"])

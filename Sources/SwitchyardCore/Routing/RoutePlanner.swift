@@ -191,9 +191,6 @@ public struct RoutePlanner: Sendable {
         tenant tenantID: String?,
         at instant: Date
     ) throws(GatewayError) -> Explanation {
-        guard let entry = self.models[name] else {
-            throw GatewayError(code: .modelNotFound, message: "The model '\(name)' does not exist.", param: "model")
-        }
         var tenant: TenantConfig?
         if let tenantID {
             guard let found = self.tenants[tenantID] else {
@@ -201,11 +198,45 @@ public struct RoutePlanner: Sendable {
             }
             tenant = found
         }
+        return try self.explain(model: name, tenantID: tenantID, scope: tenant, modelAllowed: true, at: instant)
+    }
+
+    /// As ``explain(model:tenant:at:)`` for a tenant of the store (or any ``TenantRecord``):
+    /// its clouds, regions and models decide as they do for its requests.
+    public func explain(model name: String, tenant: TenantRecord, at instant: Date) throws(GatewayError) -> Explanation
+    {
+        // An empty list in a record means "none"; a scope with an impossible name says so.
+        func scope(_ values: [String]?) -> [String] { values.map { $0.isEmpty ? ["(none)"] : $0 } ?? [] }
+        let config = TenantConfig(
+            id: tenant.id,
+            clouds: scope(tenant.access.clouds),
+            regions: scope(tenant.access.regions)
+        )
+        return try self.explain(
+            model: name,
+            tenantID: tenant.id,
+            scope: config,
+            modelAllowed: tenant.access.allows(model: name),
+            at: instant
+        )
+    }
+
+    private func explain(
+        model name: String,
+        tenantID: String?,
+        scope tenant: TenantConfig?,
+        modelAllowed: Bool,
+        at instant: Date
+    ) throws(GatewayError) -> Explanation {
+        guard let entry = self.models[name] else {
+            throw GatewayError(code: .modelNotFound, message: "The model '\(name)' does not exist.", param: "model")
+        }
         let verdicts = entry.candidates.enumerated().map { index, candidate in
             var reasons = self.contracts.barring(model: name, deployment: index, at: instant).map(\.reason)
             if let tenant, !Self.allows(tenant, candidate.provider) {
                 reasons.append("tenant '\(tenant.id)' may use only \(Self.describeScope(tenant))")
             }
+            if !modelAllowed { reasons.append("tenant '\(tenantID ?? "")' may not use model '\(name)'") }
             return Explanation.Deployment(
                 provider: candidate.provider.id,
                 cloud: candidate.provider.cloud,
