@@ -30,7 +30,7 @@ struct TenantsController: Sendable {
 
     @Sendable func createTenant(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let tenant = try await self.administration().createTenant(try await Self.body(request), actor: context.actor)
-        try? await self.gateway.clients.refresh()
+        _ = try? await self.gateway.clients.refresh()
         return Self.json(TenancyJSON.encode(tenant, source: "store"), status: .created)
     }
 
@@ -50,14 +50,14 @@ struct TenantsController: Sendable {
             body: try await Self.body(request),
             actor: context.actor
         )
-        try? await self.gateway.clients.refresh()
+        _ = try? await self.gateway.clients.refresh()
         return Self.json(TenancyJSON.encode(tenant, source: "store"))
     }
 
     @Sendable func deleteTenant(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let id = try Self.id(context)
         try await self.administration().deleteTenant(id, actor: context.actor)
-        try? await self.gateway.clients.refresh()
+        _ = try? await self.gateway.clients.refresh()
         return Self.json(.members([("id", .string(id)), ("deleted", .bool(true))]))
     }
 
@@ -66,7 +66,7 @@ struct TenantsController: Sendable {
             try await Self.body(request),
             actor: context.actor
         )
-        try? await self.gateway.clients.refresh()
+        _ = try? await self.gateway.clients.refresh()
         guard case .object(var members) = TenancyJSON.encode(record) else {
             preconditionFailure("a key encodes as an object")
         }
@@ -82,7 +82,7 @@ struct TenantsController: Sendable {
 
     @Sendable func revokeKey(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let record = try await self.administration().revokeKey(try Self.id(context), actor: context.actor)
-        try? await self.gateway.clients.refresh()
+        _ = try? await self.gateway.clients.refresh()
         return Self.json(TenancyJSON.encode(record))
     }
 

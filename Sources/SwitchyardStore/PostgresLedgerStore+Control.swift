@@ -262,7 +262,7 @@ extension PostgresLedgerStore: ControlStore, LimitCounterStore {
     }
 
     public func adjust(counter: String, window: Int64, delta: Int64) async throws {
-        try await withDeadline(.seconds(2)) {
+        _ = try await withDeadline(.seconds(2)) {
             try await self.client.query(
                 """
                 INSERT INTO limit_counters AS c (counter, window_ms, used, last_grant) VALUES (\(counter), \(window), GREATEST(0, \(delta)), 0)
