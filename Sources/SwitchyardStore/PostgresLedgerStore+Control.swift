@@ -233,7 +233,8 @@ extension PostgresLedgerStore: ControlStore, LimitCounterStore {
     ) async throws
         -> LimitGrant
     {
-        // Without a seed the subquery sums nothing (no subject matches '').
+        // Without a seed, or once the counter exists, the subquery sums nothing (the existence
+        // test is evaluated once, before the ledger is read).
         let kind = seed?.subjectKind ?? ""
         let subject = seed?.subjectID ?? ""
         let fromDay = seed?.fromDay ?? ""
@@ -245,7 +246,9 @@ extension PostgresLedgerStore: ControlStore, LimitCounterStore {
                 SELECT \(counter), \(window), s.spent + GREATEST(0, LEAST(\(want), \(limit) - s.spent)),
                     GREATEST(0, LEAST(\(want), \(limit) - s.spent))
                 FROM (SELECT COALESCE(SUM(charge_nanos), 0)::bigint AS spent FROM ledger_daily
-                    WHERE \(subject)::text <> '' AND day >= \(fromDay)::text AND day < \(untilDay)::text
+                    WHERE \(subject)::text <> ''
+                        AND NOT EXISTS (SELECT 1 FROM limit_counters x WHERE x.counter = \(counter) AND x.window_ms = \(window))
+                        AND day >= \(fromDay)::text AND day < \(untilDay)::text
                         AND CASE WHEN \(kind)::text = 'key' THEN key_id ELSE tenant END = \(subject)::text) AS s
                 ON CONFLICT (counter, window_ms) DO UPDATE SET
                     used = c.used + GREATEST(0, LEAST(\(want), \(limit) - c.used)),
