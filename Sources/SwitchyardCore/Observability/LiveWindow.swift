@@ -22,13 +22,15 @@ public struct LiveWindow: Sendable {
     public mutating func record(cloud: String, at time: Date, latencyMillis: Int, failed: Bool) {
         let second = Int64(time.timeIntervalSince1970.rounded(.down))
         let slot = Int(second % Int64(Self.seconds))
-        var buckets = self.clouds[cloud] ?? Array(repeating: SecondBucket(), count: Self.seconds)
-        if buckets[slot].second != second { buckets[slot] = SecondBucket(second: second) }
-        buckets[slot].requests += 1
-        if failed { buckets[slot].failures += 1 }
-        buckets[slot].latency[LatencyScale.index(millis: latencyMillis)] += 1
-        self.clouds[cloud] = buckets
+        // Mutated in place through the dictionary (no copy of the minute per request).
+        self.clouds[cloud, default: Self.emptyMinute][slot].count(
+            second: second,
+            latencyIndex: LatencyScale.index(millis: latencyMillis),
+            failed: failed
+        )
     }
+
+    private static let emptyMinute = Array(repeating: SecondBucket(), count: Self.seconds)
 
     /// Per cloud, sorted by name: what the last minute looked like at `time`.
     public func snapshot(at time: Date) -> [CloudTraffic] {
@@ -62,6 +64,14 @@ public struct LiveWindow: Sendable {
         var requests = 0
         var failures = 0
         var latency = [Int](repeating: 0, count: LatencyScale.count)
+
+        /// Counts a request in `second`, first forgetting the minute-old second this slot held.
+        mutating func count(second: Int64, latencyIndex: Int, failed: Bool) {
+            if self.second != second { self = SecondBucket(second: second) }
+            self.requests += 1
+            if failed { self.failures += 1 }
+            self.latency[latencyIndex] += 1
+        }
     }
 }
 
