@@ -20,10 +20,17 @@ struct AdminController: Sendable {
         admin.get("/timeline", use: self.timeline)
         admin.get("/reports/revenue-share", use: self.revenueShare)
         admin.get("/reports/usage", use: self.usage)
+        admin.get("/health", use: self.health)
         admin.get("/traffic", use: self.traffic)
         router.group("/metrics")
             .add(middleware: adminAuth)
             .get(use: self.metrics)
+    }
+
+    /// Every deployment's breaker state, latency average, error rate and cooldown.
+    @Sendable func health(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let now = self.gateway.clock.now()
+        return try Self.json(HealthReport(at: now, deployments: self.gateway.selector.health.snapshot(at: now)))
     }
 
     /// The last minute per cloud (request rate, error rate, latency percentiles).
@@ -35,6 +42,7 @@ struct AdminController: Sendable {
     @Sendable func metrics(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        self.gateway.telemetry.publish(self.gateway.selector.health.snapshot(at: self.gateway.clock.now()))
         let bytes = self.gateway.telemetry.exposition(ledger: self.gateway.ledger)
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
@@ -116,6 +124,12 @@ struct AdminController: Sendable {
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
+}
+
+/// The body of `GET /admin/v1/health`.
+struct HealthReport: Encodable {
+    var at: Date
+    var deployments: [DeploymentHealthSnapshot]
 }
 
 /// `GET /admin/v1/traffic`.

@@ -10,6 +10,18 @@ public enum SimulatedFault: Sendable, Hashable {
     case closeMidStream(afterChunks: Int = 1)
     /// Answer 200 with a body that is not valid JSON (or a stream of broken events).
     case malformedJSON
+    /// Send the response head and `afterChunks` stream chunks, then go silent until the caller
+    /// goes away (or after `maxSeconds`). Non-stream answers hang before the head.
+    case hangMidStream(afterChunks: Int = 1, maxSeconds: Int = 60)
+    /// Reset the TCP connection (`SO_LINGER` 0) before any response.
+    case reset
+    /// Send `afterChunks` stream chunks, then the dialect's in-stream error: a Bedrock
+    /// event-stream exception frame (`modelStreamErrorException`), an Anthropic `event: error`,
+    /// an OpenAI `data: {"error":…}` event; then end the stream. Non-stream answers get a 500.
+    case streamError(afterChunks: Int = 1)
+    /// Answer this status with the OpenAI-style rate limit headers `x-ratelimit-reset-requests`
+    /// (and no `retry-after`).
+    case rateLimitReset(String)
 }
 
 /// Options of a simulated cloud.

@@ -10,7 +10,8 @@ import SwitchyardCore
 ///
 /// Routes: `POST /v1/chat/completions`, `GET /v1/models`, and the control API
 /// `POST /_simulator/faults` (`{"faults":[{"kind":"status","status":429,"retry_after":1,"count":1}]}`;
-/// kinds `status`, `hang`, `close_mid_stream`, `malformed_json`), `DELETE /_simulator/faults`,
+/// kinds `status`, `hang`, `close_mid_stream`, `malformed_json`, `hang_mid_stream`, `reset`,
+/// `stream_error`, `rate_limit_reset` (`"reset":"6m0s"`)), `DELETE /_simulator/faults`,
 /// `GET /_simulator/stats`.
 public enum Simulator {
     /// Builds the simulator application.
@@ -29,14 +30,16 @@ public enum Simulator {
         logger: Logger = Logger(label: "switchyard.simulator"),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: SimulatorContext.self)
         let handler = SimulatorHandler(options: options, state: state)
-        router.post("/v1/chat/completions") { request, _ in try await handler.serve(request, dialect: .openAI) }
-        router.post("/openai/v1/chat/completions") { request, _ in
+        router.post("/v1/chat/completions") { request, context in
+            try await handler.serve(request, dialect: .openAI, channel: context.channel)
+        }
+        router.post("/openai/v1/chat/completions") { request, context in
             // Azure's v1 form and Bedrock's OpenAI-compatible endpoint share this path: the
             // credential tells them apart.
             let azure = request.header("api-key") != nil || handler.options.awsCredentials == nil
-            return try await handler.serve(request, dialect: azure ? .azure : .bedrockOpenAI)
+            return try await handler.serve(request, dialect: azure ? .azure : .bedrockOpenAI, channel: context.channel)
         }
         router.post("/openai/deployments/:deployment/chat/completions") { request, context in
             guard request.uri.queryParameters["api-version"] != nil else {
@@ -48,24 +51,29 @@ public enum Simulator {
             return try await handler.serve(
                 request,
                 dialect: .azure,
-                model: context.parameters.get("deployment") ?? ""
+                model: context.parameters.get("deployment") ?? "",
+                channel: context.channel
             )
         }
         router.post("/model/:model/converse") { request, context in
             try await handler.serve(
                 request,
                 dialect: .bedrock(stream: false),
-                model: context.parameters.get("model") ?? ""
+                model: context.parameters.get("model") ?? "",
+                channel: context.channel
             )
         }
         router.post("/model/:model/converse-stream") { request, context in
             try await handler.serve(
                 request,
                 dialect: .bedrock(stream: true),
-                model: context.parameters.get("model") ?? ""
+                model: context.parameters.get("model") ?? "",
+                channel: context.channel
             )
         }
-        router.post("/v1/messages") { request, _ in try await handler.serve(request, dialect: .anthropic) }
+        router.post("/v1/messages") { request, context in
+            try await handler.serve(request, dialect: .anthropic, channel: context.channel)
+        }
         router.post("/v1beta/models/:action") { request, context in
             let action = context.parameters.get("action") ?? ""
             guard let colon = action.lastIndex(of: ":") else {
@@ -84,7 +92,8 @@ public enum Simulator {
             return try await handler.serve(
                 request,
                 dialect: .gemini(stream: method == "streamGenerateContent"),
-                model: String(action[..<colon])
+                model: String(action[..<colon]),
+                channel: context.channel
             )
         }
         router.get("/v1/models") { _, _ in
@@ -123,7 +132,7 @@ struct SimulatorHandler: Sendable {
         "Hello", " from", " the", " simulated", " cloud", ".", " Every", " word", " is", " one", " token", "!",
     ]
 
-    @Sendable func scriptFaults(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func scriptFaults(_ request: Request, context: SimulatorContext) async throws -> Response {
         let body = try await request.body.collect(upTo: 1 << 20)
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any],
             let list = object["faults"] as? [[String: Any]]
@@ -149,6 +158,14 @@ struct SimulatorHandler: Sendable {
             case "hang": fault = .hang(maxSeconds: item["max_seconds"] as? Int ?? 60)
             case "close_mid_stream": fault = .closeMidStream(afterChunks: item["after_chunks"] as? Int ?? 1)
             case "malformed_json": fault = .malformedJSON
+            case "hang_mid_stream":
+                fault = .hangMidStream(
+                    afterChunks: item["after_chunks"] as? Int ?? 1,
+                    maxSeconds: item["max_seconds"] as? Int ?? 60
+                )
+            case "reset": fault = .reset
+            case "stream_error": fault = .streamError(afterChunks: item["after_chunks"] as? Int ?? 1)
+            case "rate_limit_reset": fault = .rateLimitReset(item["reset"] as? String ?? "1s")
             default:
                 return Response.json(
                     Self.errorBody("unknown fault kind", type: "invalid_request_error", code: nil),
@@ -202,3 +219,18 @@ struct SimulatorHandler: Sendable {
 }
 
 struct SimulatedDisconnect: Error {}
+
+/// The simulator's request context: Hummingbird's basic one plus the connection, so that a
+/// fault can reset it.
+public struct SimulatorContext: RequestContext {
+    /// Hummingbird's per-request storage.
+    public var coreContext: CoreRequestContextStorage
+    /// The connection the request arrived on.
+    public let channel: any Channel
+
+    /// Creates the context of a request arriving on `source.channel`.
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
+    }
+}

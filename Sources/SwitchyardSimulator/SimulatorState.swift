@@ -21,6 +21,7 @@ public final class SimulatorState: Sendable {
         var faults: [SimulatedFault] = []
         var stats = Stats()
         var cancellationWaiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var requestWaiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let storage = Mutex(Storage())
@@ -49,12 +50,29 @@ public final class SimulatorState: Sendable {
         }
     }
 
+    /// Returns once at least `count` chat requests have arrived.
+    public func waitForRequests(_ count: Int) async {
+        await withCheckedContinuation { continuation in
+            let done = self.storage.withLock { storage -> Bool in
+                if storage.stats.requests >= count { return true }
+                storage.requestWaiters.append((count, continuation))
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
     /// Counts a chat request and hands out the fault scripted for it, if any.
     func takeFault() -> SimulatedFault? {
-        self.storage.withLock { storage in
+        let (fault, ready) = self.storage.withLock { storage -> (SimulatedFault?, [CheckedContinuation<Void, Never>]) in
             storage.stats.requests += 1
-            return storage.faults.isEmpty ? nil : storage.faults.removeFirst()
+            let requests = storage.stats.requests
+            let ready = storage.requestWaiters.filter { $0.target <= requests }.map(\.continuation)
+            storage.requestWaiters.removeAll { $0.target <= requests }
+            return (storage.faults.isEmpty ? nil : storage.faults.removeFirst(), ready)
         }
+        for continuation in ready { continuation.resume() }
+        return fault
     }
 
     func recordRequest(body: [UInt8], authorization: String?, traceparent: String?) {

@@ -20,6 +20,10 @@ public final class LedgerWriter: LedgerSink, Service {
         var spoolDepth = 0
     }
 
+    /// The most entries one commit carries: a backlog (a slow or returning database) goes in as
+    /// a series of commits that each finish well inside the store's timeout.
+    static let maximumBatch = 5_000
+
     private let store: any LedgerStore
     private let logger: Logger
     private let state = Mutex(State())
@@ -170,8 +174,12 @@ public final class LedgerWriter: LedgerSink, Service {
         await self.replaySpool()
         while true {
             let batch = self.state.withLock { state -> [LedgerEntry] in
-                defer { state.queue.removeAll(keepingCapacity: true) }
-                return state.queue
+                guard state.queue.count > Self.maximumBatch else {
+                    defer { state.queue.removeAll(keepingCapacity: true) }
+                    return state.queue
+                }
+                defer { state.queue.removeFirst(Self.maximumBatch) }
+                return Array(state.queue.prefix(Self.maximumBatch))
             }
             guard !batch.isEmpty else { return }
             await self.commit(batch)

@@ -197,3 +197,28 @@ def test_all_deployments_429(fresh_demo):
             client.chat.completions.create(model="gpt-5-mini", messages=MESSAGES)
     assert err.value.status_code == 429
     assert_openai_error_shape(err.value.response)
+
+
+def test_a_hung_cloud_is_routed_around_and_the_health_endpoint_shows_why(fresh_demo):
+    # azure (gpt-5's first deployment) hangs before answering: the client still gets a normal
+    # answer from aws, within the demo's first_byte timeout (10 s).
+    fresh_demo.script_faults("azure", {"kind": "hang", "max_seconds": 60})
+    with fresh_demo.client() as client:
+        raw = client.chat.completions.with_raw_response.create(model="gpt-5", messages=MESSAGES)
+    assert raw.parse().choices[0].message.content
+    assert raw.headers.get("x-switchyard-cloud") == "aws"
+    assert raw.headers.get("x-switchyard-attempts") == "2"
+
+    health = httpx.get(
+        f"{fresh_demo.gateway_url}/admin/v1/health",
+        headers={"Authorization": "Bearer sk-demo-admin"},
+        timeout=HTTP_TIMEOUT,
+    )
+    assert health.status_code == 200
+    deployments = {(d["provider"], d["target"]): d for d in health.json()["deployments"]}
+    azure = deployments[("azure-eastus", "gpt-5-prod")]
+    assert azure["last_failure"] == "timeout"
+    assert azure["consecutive_failures"] == 1 and azure["error_rate"] == 1
+    assert azure["state"] == "closed"  # the demo opens a breaker after 5 failures in a row
+    aws = deployments[("aws-uswest2", "openai.gpt-5-v1:0")]
+    assert aws["state"] == "closed" and aws["ewma_ttfb_ms"] >= 0 and aws["available"]

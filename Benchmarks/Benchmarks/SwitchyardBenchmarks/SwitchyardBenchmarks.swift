@@ -95,6 +95,37 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    let selector = RouteSelector(config: config, planner: planner)
+    for strategy in RoutingStrategy.allCases {
+        var strategyConfig = config
+        strategyConfig.routing.strategy = strategy
+        let strategyPlanner = RoutePlanner(config: strategyConfig)
+        let strategySelector = RouteSelector(config: strategyConfig, planner: strategyPlanner)
+        Benchmark("RouteSelector.route, \(strategy.rawValue), 3 deployments") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(
+                    try? strategySelector.route(model: "gpt-5", tenant: "acme", at: duringWindow, promptBytes: 160)
+                )
+            }
+        }
+    }
+
+    let health = selector.health.deployments[0]
+    Benchmark("DeploymentHealth: admit + record success (breaker bookkeeping)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(health.admit(at: duringWindow))
+            health.record(.success(timeToFirstByte: .milliseconds(40)), at: duringWindow)
+        }
+    }
+
+    let budget = RetryBudget(ratio: 0.2, burst: 10)
+    Benchmark("RetryBudget: record request + try retry") { benchmark in
+        for _ in benchmark.scaledIterations {
+            budget.recordRequest()
+            blackHole(budget.tryRetry())
+        }
+    }
+
     Benchmark("ContractBook.accruals") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(planner.contracts.accruals(model: "gpt-oss-120b", cloud: "aws", at: duringWindow, charge: USDNanos(201_000)))

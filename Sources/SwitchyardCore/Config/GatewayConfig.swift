@@ -186,6 +186,11 @@ public struct ModelConfig: Sendable, Hashable {
     public var price: PriceSheet
     /// Deployments in configured order.
     public var deployments: [DeploymentConfig]
+    /// How this model's deployments are ordered; `nil` uses `routing.strategy`.
+    public var strategy: RoutingStrategy?
+    /// Hedge: when the first deployment has not sent a first byte after its p95 time to first
+    /// byte, start a second attempt on the next deployment; the first to answer wins.
+    public var hedge: Bool
 
     /// Creates a model.
     public init(
@@ -194,8 +199,12 @@ public struct ModelConfig: Sendable, Hashable {
         product: String? = nil,
         launched: Date? = nil,
         price: PriceSheet = .zero,
-        deployments: [DeploymentConfig]
+        deployments: [DeploymentConfig],
+        strategy: RoutingStrategy? = nil,
+        hedge: Bool = false
     ) {
+        self.strategy = strategy
+        self.hedge = hedge
         self.name = name
         self.publisher = publisher
         self.product = product
@@ -218,18 +227,30 @@ public struct DeploymentConfig: Sendable, Hashable {
     public var requestsPerMinute: Int?
     /// The upstream's own tokens-per-minute quota, if known (used like ``requestsPerMinute``).
     public var tokensPerMinute: Int?
+    /// Share of traffic under the `weighted` strategy (relative to the model's other deployments).
+    public var weight: Int
+    /// Timeouts that replace the routing defaults for this deployment.
+    public var timeouts: TimeoutOverrides
+    /// Requests in flight at once on this deployment; further requests queue briefly, then move on.
+    public var maxInFlight: Int?
 
     /// Creates a deployment.
     public init(
         provider: String,
         target: String,
         cost: PriceSheet = .zero,
+        weight: Int = 1,
+        timeouts: TimeoutOverrides = TimeoutOverrides(),
+        maxInFlight: Int? = nil,
         requestsPerMinute: Int? = nil,
         tokensPerMinute: Int? = nil
     ) {
         self.provider = provider
         self.target = target
         self.cost = cost
+        self.weight = weight
+        self.timeouts = timeouts
+        self.maxInFlight = maxInFlight
         self.requestsPerMinute = requestsPerMinute
         self.tokensPerMinute = tokensPerMinute
     }
@@ -237,31 +258,6 @@ public struct DeploymentConfig: Sendable, Hashable {
     /// The deployment's known upstream quotas as limit rules.
     public var upstreamLimits: LimitSettings {
         LimitSettings(requestsPerMinute: self.requestsPerMinute, tokensPerMinute: self.tokensPerMinute)
-    }
-}
-
-/// Routing defaults.
-public struct RoutingConfig: Sendable, Hashable {
-    /// How deployments are ordered. Only `priority` exists so far.
-    public var strategy: String
-    /// Further attempts after the first, on other deployments.
-    public var retries: Int
-    /// Time allowed to open a connection.
-    public var connectTimeout: Duration
-    /// Time allowed until the upstream's first byte (and, while streaming, between chunks).
-    public var firstByteTimeout: Duration
-
-    /// Creates routing settings.
-    public init(
-        strategy: String = "priority",
-        retries: Int = 2,
-        connectTimeout: Duration = .seconds(2),
-        firstByteTimeout: Duration = .seconds(60)
-    ) {
-        self.strategy = strategy
-        self.retries = retries
-        self.connectTimeout = connectTimeout
-        self.firstByteTimeout = firstByteTimeout
     }
 }
 
@@ -278,6 +274,8 @@ public struct TenantConfig: Sendable, Hashable {
     public var models: [String]
     /// Rate limits and budgets.
     public var limits: LimitSettings
+    /// Clouds to try first, in this order, among those allowed; the strategy orders within each.
+    public var preferClouds: [String]
 
     /// Creates a tenant.
     public init(
@@ -285,8 +283,10 @@ public struct TenantConfig: Sendable, Hashable {
         clouds: [String] = [],
         regions: [String] = [],
         models: [String] = [],
-        limits: LimitSettings = .none
+        limits: LimitSettings = .none,
+        preferClouds: [String] = []
     ) {
+        self.preferClouds = preferClouds
         self.id = id
         self.clouds = clouds
         self.regions = regions

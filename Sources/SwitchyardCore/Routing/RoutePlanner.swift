@@ -6,11 +6,17 @@ public struct RouteCandidate: Sendable, Hashable {
     public var provider: ProviderConfig
     /// The deployment (target name, cost).
     public var deployment: DeploymentConfig
+    /// The deployment's position in its model's list.
+    public var index: Int
+    /// The deployment's health slot: one per distinct provider and target across all models.
+    public var slot: Int
 
     /// Creates a candidate.
-    public init(provider: ProviderConfig, deployment: DeploymentConfig) {
+    public init(provider: ProviderConfig, deployment: DeploymentConfig, index: Int = 0, slot: Int = 0) {
         self.provider = provider
         self.deployment = deployment
+        self.index = index
+        self.slot = slot
     }
 }
 
@@ -22,6 +28,9 @@ public struct RoutePlan: Sendable {
     public var candidates: [RouteCandidate]
     /// At most this many attempts.
     public var maxAttempts: Int
+    /// Every allowed deployment was open or cooling down, so the plan holds the one that recovers
+    /// first and it is tried anyway.
+    public var forced = false
 }
 
 /// Turns a model name, a tenant and an instant into a ``RoutePlan``:
@@ -40,18 +49,33 @@ public struct RoutePlanner: Sendable {
     private let retries: Int
     /// The compiled contract terms.
     public let contracts: ContractBook
+    /// One candidate per health slot (distinct provider and target), in slot order.
+    public let slots: [RouteCandidate]
 
     /// Compiles the catalog, the tenants and the agreements of `config`.
     public init(config: GatewayConfig) {
         let providers = Dictionary(config.providers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var models: [String: Entry] = [:]
+        var slotIndex: [String: Int] = [:]
+        var slots: [RouteCandidate] = []
         for model in config.models {
-            let candidates = model.deployments.compactMap { deployment in
-                providers[deployment.provider].map { RouteCandidate(provider: $0, deployment: deployment) }
+            let candidates = model.deployments.enumerated().compactMap { index, deployment -> RouteCandidate? in
+                guard let provider = providers[deployment.provider] else { return nil }
+                let key = provider.id + "\u{0}" + deployment.target
+                var candidate = RouteCandidate(provider: provider, deployment: deployment, index: index)
+                if let slot = slotIndex[key] {
+                    candidate.slot = slot
+                } else {
+                    candidate.slot = slots.count
+                    slotIndex[key] = slots.count
+                    slots.append(candidate)
+                }
+                return candidate
             }
             models[model.name] = Entry(model: model, candidates: candidates)
         }
         self.models = models
+        self.slots = slots
         self.catalogOrder = config.models.map(\.name)
         self.tenants = Dictionary(config.tenants.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.retries = config.routing.retries
@@ -137,6 +161,12 @@ public struct RoutePlanner: Sendable {
             maxAttempts: min(candidates.count, self.retries + 1)
         )
     }
+
+    /// Every deployment of `model` in configured order, eligible or not (empty for an unknown model).
+    public func catalogCandidates(model name: String) -> [RouteCandidate] { self.models[name]?.candidates ?? [] }
+
+    /// The tenant with `id`.
+    public func tenant(_ id: String) -> TenantConfig? { self.tenants[id] }
 
     /// Why nothing is eligible, and when that changes.
     private func refusal(_ entry: Entry, tenant: TenantConfig?, tenantID: String, at instant: Date) -> String {

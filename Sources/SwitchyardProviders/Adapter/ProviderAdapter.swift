@@ -45,8 +45,11 @@ public enum ChatStreamEvent: Sendable {
 /// The source of a translated stream: one per adapter kind.
 public protocol ChatStreamSource: Sendable {
     /// The next event, or `nil` at the clean end of the stream.
+    /// - Parameter idleLimit: when set, an upstream that keeps sending bytes without an event
+    ///   (keep-alive comments, pings) for longer than this is a `timeout`. (Complete silence is
+    ///   the HTTP client's read timeout.)
     /// - Throws: ``UpstreamError`` (`streamInterrupted`, `timeout`) when the stream breaks.
-    mutating func next() async throws(UpstreamError) -> ChatStreamEvent?
+    mutating func next(idleLimit: Duration?) async throws(UpstreamError) -> ChatStreamEvent?
 }
 
 /// A stream whose upstream has already produced its first event (so it is safe to commit the
@@ -62,9 +65,11 @@ public struct ChatStream: Sendable {
     }
 
     /// The next event, or `nil` at the clean end.
-    public mutating func next() async throws(UpstreamError) -> ChatStreamEvent? {
+    /// - Parameter idleLimit: longest time without an event while the upstream sends only
+    ///   keep-alives (see ``ChatStreamSource/next(idleLimit:)``).
+    public mutating func next(idleLimit: Duration? = nil) async throws(UpstreamError) -> ChatStreamEvent? {
         if let event = self.buffered.popLast() { return event }
-        return try await self.source.next()
+        return try await self.source.next(idleLimit: idleLimit)
     }
 }
 

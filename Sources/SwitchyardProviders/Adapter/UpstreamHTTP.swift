@@ -68,12 +68,19 @@ enum UpstreamHTTP {
         return error
     }
 
-    /// `retry-after` (seconds or HTTP date) or `retry-after-ms`, rounded up to whole seconds.
+    /// `retry-after` (seconds or HTTP date) or `retry-after-ms`, else the longest of
+    /// `x-ratelimit-reset-requests` and `x-ratelimit-reset-tokens` (`1s`, `6m0s`, `20ms`),
+    /// rounded up to whole seconds.
     static func retryAfterSeconds(_ headers: HTTPHeaders) -> Int? {
         if let text = headers.first(name: "retry-after-ms"), let millis = Double(text), millis >= 0 {
             return Int((millis / 1000).rounded(.up))
         }
-        guard let text = headers.first(name: "retry-after") else { return nil }
+        guard let text = headers.first(name: "retry-after") else {
+            let resets = ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"].compactMap { name in
+                headers.first(name: name).flatMap(Self.resetSeconds)
+            }
+            return resets.max().map { Int($0.rounded(.up)) }
+        }
         if let seconds = Double(text), seconds >= 0 { return Int(seconds.rounded(.up)) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -81,6 +88,31 @@ enum UpstreamHTTP {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: text) else { return nil }
         return max(0, Int(date.timeIntervalSinceNow.rounded(.up)))
+    }
+
+    /// A rate-limit reset written as a Go duration (`1s`, `6m0s`, `1h2m3.5s`, `20ms`) or plain seconds.
+    static func resetSeconds(_ text: String) -> Double? {
+        if let seconds = Double(text) { return seconds >= 0 ? seconds : nil }
+        var total = 0.0
+        var rest = Substring(text)
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard let value = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix { $0.isLetter }
+            rest = rest.dropFirst(unit.count)
+            switch unit {
+            case "h": total += value * 3600
+            case "m": total += value * 60
+            case "s": total += value
+            case "ms": total += value / 1000
+            case "us", "µs": total += value / 1_000_000
+            case "ns": total += value / 1_000_000_000
+            default: return nil
+            }
+        }
+        return total
     }
 }
 

@@ -93,7 +93,7 @@ public struct OpenAIAdapter: ProviderAdapter {
             var first: [ChatStreamEvent] = []
             // Wait for the first bytes for the client: until then the request may still fail over.
             while true {
-                guard let event = try await source.next() else { break }
+                guard let event = try await source.next(idleLimit: nil) else { break }
                 first.append(event)
                 if case .bytes = event { break }
             }
@@ -138,8 +138,10 @@ struct OpenAIStreamSource: ChatStreamSource {
     private static let prefix = Array("data: ".utf8)
     private static let separator = Array("\n\n".utf8)
 
-    mutating func next() async throws(UpstreamError) -> ChatStreamEvent? {
+    mutating func next(idleLimit: Duration?) async throws(UpstreamError) -> ChatStreamEvent? {
+        let waiting = IdleCheck(limit: idleLimit)
         while self.pendingIndex == self.pending.count {
+            try waiting.check()
             self.pending.removeAll(keepingCapacity: true)
             self.pendingIndex = 0
             if self.finished { return nil }

@@ -33,9 +33,11 @@ struct TranslatingStreamSource<Translator: StreamTranslator>: ChatStreamSource {
         self.translator = translator
     }
 
-    mutating func next() async throws(UpstreamError) -> ChatStreamEvent? {
+    mutating func next(idleLimit: Duration?) async throws(UpstreamError) -> ChatStreamEvent? {
+        let waiting = IdleCheck(limit: idleLimit)
         while self.pending.isEmpty {
             if self.finished { return nil }
+            try waiting.check()
             let chunk: ByteBuffer?
             do {
                 chunk = try await self.upstream.iterator.next()
@@ -57,6 +59,19 @@ struct TranslatingStreamSource<Translator: StreamTranslator>: ChatStreamSource {
     }
 }
 
+/// Bounds the time a stream may go without an event while bytes still arrive.
+struct IdleCheck {
+    let deadline: ContinuousClock.Instant?
+
+    init(limit: Duration?) { self.deadline = limit.map { ContinuousClock.now + $0 } }
+
+    func check() throws(UpstreamError) {
+        if let deadline = self.deadline, ContinuousClock.now >= deadline {
+            throw UpstreamError(kind: .timeout, message: "the upstream sent only keep-alives (idle timeout)")
+        }
+    }
+}
+
 /// Starts a translated stream: reads until the first bytes for the client, so that any error
 /// before them (a throttling exception frame, say) still fails over.
 enum TranslatedStream {
@@ -66,7 +81,7 @@ enum TranslatedStream {
     ) async throws(UpstreamError) -> UpstreamChatResponse {
         var source = TranslatingStreamSource(upstream: response.body.makeAsyncIterator(), translator: translator)
         var first: [ChatStreamEvent] = []
-        while let event = try await source.next() {
+        while let event = try await source.next(idleLimit: nil) {
             first.append(event)
             if case .bytes = event { break }
         }

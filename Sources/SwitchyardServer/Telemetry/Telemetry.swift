@@ -67,6 +67,41 @@ public final class Telemetry: Sendable {
     /// Counts a budget crossing its soft threshold.
     public func budgetAlerted() { self.budgetAlerts.increment() }
 
+    /// Publishes each deployment's health (set at every scrape): `switchyard_deployment_breaker_state`
+    /// (0 closed, 1 half-open, 2 open), `_available` (1 when routing tries it now), `_error_rate`
+    /// (failed share of the breaker window) and `_ttfb_ewma_seconds`.
+    public func publish(_ health: [DeploymentHealthSnapshot]) {
+        for deployment in health {
+            let labels = [("provider", deployment.provider), ("target", deployment.target)]
+            let state: Double =
+                switch deployment.state {
+                case .closed: 0
+                case .halfOpen: 1
+                case .open: 2
+                }
+            self.registry.makeGauge(
+                name: "switchyard_deployment_breaker_state",
+                labels: labels,
+                help: "Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open."
+            ).set(state)
+            self.registry.makeGauge(
+                name: "switchyard_deployment_available",
+                labels: labels,
+                help: "1 when routing tries the deployment now (breaker not open, no cooldown)."
+            ).set(deployment.available ? 1.0 : 0.0)
+            self.registry.makeGauge(
+                name: "switchyard_deployment_error_rate",
+                labels: labels,
+                help: "Failed share of the attempts in the breaker window."
+            ).set(deployment.errorRate)
+            self.registry.makeGauge(
+                name: "switchyard_deployment_ttfb_ewma_seconds",
+                labels: labels,
+                help: "Moving average of the time to first byte."
+            ).set((deployment.ewmaTTFBMillis ?? 0) / 1000)
+        }
+    }
+
     /// Counts a finished request and writes its access-log line.
     public func finished(_ entry: LedgerEntry) {
         let labels = RequestLabels(
