@@ -208,7 +208,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         let charges = entries.map(\.charge.value)
         let errors = entries.map { $0.errorCode ?? "" }
         let shares = entries.flatMap { entry in entry.revenueShares.map { (entry, $0) } }
-        try await withDeadline(.seconds(3)) {
+        // 3 s, and a millisecond more per entry: a full batch on a busy server is not an outage.
+        try await withDeadline(.seconds(3) + .milliseconds(entries.count)) {
             try await self.client.withTransaction(logger: self.logger) { connection in
                 let rows = try await connection.query(
                     """
