@@ -348,7 +348,8 @@ import Testing
     @Test func theTotalTimeoutEndsAStreamThatTrickles() async throws {
         let configure = Self.configure { config in
             config.models[0].deployments = [config.models[0].deployments[0]]
-            config.models[0].deployments[0].timeouts.total = .seconds(2)  // the first byte comes well before, even on a loaded machine
+            // The first byte comes well before, even on a loaded machine.
+            config.models[0].deployments[0].timeouts.total = .seconds(2)
         }
         try await Harness.run(
             simulators: 1,

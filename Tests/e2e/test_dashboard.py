@@ -71,6 +71,14 @@ def test_dashboard_shows_the_admin_api_numbers_and_explains_routes():
         )
         assert cards == {c["cloud"]: c["requests"] for c in traffic["clouds"]} == {"azure": 4, "aws": 1}
 
+        health = admin(demo, "/admin/v1/health")
+        states = browser.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('#health tr[data-deployment]')]"
+            ".map(r => [r.dataset.deployment, r.children[2].textContent]))"
+        )
+        assert states == {f"{d['provider']}/{d['target']}": d["state"] for d in health["deployments"]}
+        assert states["azure-eastus/gpt-5-prod"] == "closed"
+
         timeline = admin(demo, "/admin/v1/timeline")
         first_change = browser.evaluate("document.querySelector('#timeline li').textContent")
         assert timeline["events"][0]["change"] in first_change

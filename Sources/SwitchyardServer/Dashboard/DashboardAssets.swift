@@ -217,8 +217,8 @@ enum DashboardAssets {
           if (!health) { box.replaceChildren(el("p", { class: "muted" }, "Health tracking is not available on this gateway.")); return; }
           const rows = health.deployments || [];
           const body = el("tbody");
-          for (const d of rows) body.append(el("tr", { "data-deployment": d.id || d.deployment || "" },
-            el("td", {}, d.id || d.deployment || `${d.provider}/${d.target}`), el("td", {}, d.cloud || ""),
+          for (const d of rows) body.append(el("tr", { "data-deployment": `${d.provider}/${d.target}` },
+            el("td", {}, `${d.provider}/${d.target}`), el("td", {}, d.cloud || ""),
             el("td", { class: "state-" + (d.state || "") }, d.state || ""),
             el("td", { class: "num" }, d.ewma_ttfb_millis != null ? Math.round(d.ewma_ttfb_millis) + " ms" : "–"),
             el("td", { class: "num" }, d.error_rate != null ? (d.error_rate * 100).toFixed(1) + "%" : "–"),
