@@ -39,7 +39,7 @@ public func buildApplication(
         }
     }
 
-    let api = router.group("/v1").add(middleware: ClientAuthMiddleware(keys: gateway.keys))
+    let api = router.group("/v1").add(middleware: ClientAuthMiddleware(keys: gateway.clients, clock: gateway.clock))
     ChatController(gateway: gateway).addRoutes(to: api)
     ModelsController(gateway: gateway).addRoutes(to: api)
     AdminController(gateway: gateway).addRoutes(to: router)
@@ -53,6 +53,15 @@ public func buildApplication(
         logger: logger
     )
     if let beforeServerStarts { app.beforeServerStarts(perform: beforeServerStarts) }
+    app.addServices(
+        ControlSync(
+            keys: gateway.clients,
+            limiter: gateway.limiter,
+            counters: gateway.counters,
+            clock: gateway.clock,
+            logger: logger
+        )
+    )
     return app
 }
 

@@ -43,6 +43,7 @@ struct ChatController: Sendable {
             head = try ChatRequestHead.parse(Array(body.readableBytesView))
             record.entry.model = head.model
             record.entry.stream = head.stream
+            let caller = context.caller ?? Caller(identity: identity)
             let pin = RoutePin(
                 cloud: request.headers[.switchyardCloud].flatMap { $0.isEmpty ? nil : $0 },
                 region: request.headers[.switchyardRegion].flatMap { $0.isEmpty ? nil : $0 }
@@ -50,9 +51,17 @@ struct ChatController: Sendable {
             plan = try self.gateway.selector.route(
                 model: head.model,
                 tenant: identity.tenant,
+                access: caller.access,
                 at: record.entry.time,
                 pin: pin,
                 promptBytes: head.body.count
+            )
+            record.admission = try await self.admit(
+                caller,
+                head: head,
+                plan: plan,
+                at: record.entry.time,
+                logger: context.logger
             )
         } catch let error as GatewayError {
             record.finish(status: error.code.status, errorCode: error.code.rawValue)
@@ -71,7 +80,7 @@ struct ChatController: Sendable {
         context: GatewayRequestContext
     ) async -> Response {
         var record = record
-        var cursor = PlanCursor(plan: plan)
+        var cursor = PlanCursor(plan: plan, head: head)
         self.gateway.retryBudget.recordRequest()
         let requestDeadline = self.gateway.config.routing.totalTimeout.map { ContinuousClock.now + $0 }
         let requestID = context.requestID
@@ -134,6 +143,8 @@ struct ChatController: Sendable {
             var stop = false
             for (index, error) in race.failures {
                 let launch = race.launches[index]
+                // The upstream saw the request but charged no tokens.
+                self.gateway.limiter?.settle(launch.quota, actual: [.requests: 1, .tokens: 0])
                 let health = self.gateway.selector.health[launch.candidate]
                 health.releaseSlot()
                 Self.recordFailure(error, on: health, at: now)
@@ -156,6 +167,7 @@ struct ChatController: Sendable {
             for (index, launch) in race.launches.enumerated()
             where race.winner?.0 != index && !race.failures.contains(where: { $0.0 == index }) {
                 // The hedge that lost: cancelled, not a verdict on the deployment, not billed.
+                self.gateway.limiter?.settle(launch.quota, actual: [.requests: 1, .tokens: 0])
                 let health = self.gateway.selector.health[launch.candidate]
                 health.releaseSlot()
                 health.record(.abandoned, at: now)
@@ -174,6 +186,7 @@ struct ChatController: Sendable {
                     at: now
                 )
                 record.serve(launch.candidate)
+                record.upstreamQuota = launch.quota
                 record.trace.attempt(
                     spanID: launch.spanID,
                     candidate: launch.candidate,
@@ -206,6 +219,19 @@ struct ChatController: Sendable {
             let error: GatewayError
             if let failure = lastError {
                 error = failure.gatewayError
+            } else if let soonest = cursor.atQuota.min(by: { $0.status.reset < $1.status.reset }) {
+                let now = record.entry.time
+                var quotaError = GatewayError(
+                    code: .rateLimited,
+                    message:
+                        "Every deployment of '\(head.model)' is at its upstream rate limit until \(InstantText.format(soonest.status.reset)).",
+                    retryAfterSeconds: max(1, Int(soonest.status.reset.timeIntervalSince(now).rounded(.up)))
+                )
+                quotaError.headers = RateLimitHeaders.fields([soonest.status], now: now)
+                // Refused by the gateway before any upstream saw it: the tenant's limits get it back.
+                self.gateway.limiter?.settle(record.admission, actual: [.requests: 0, .tokens: 0, .usd: 0])
+                record.admission = .none
+                error = quotaError
             } else if cursor.busy {
                 error = GatewayError(
                     code: .upstreamBusy,
@@ -238,8 +264,19 @@ struct ChatController: Sendable {
             guard self.gateway.providers.adapter(for: candidate.provider.id) != nil else { continue }
             let health = self.gateway.selector.health[candidate]
             guard health.admit(at: self.gateway.clock.now(), force: cursor.plan.forced) else { continue }
+            // A deployment whose known upstream quota is used up is skipped, not tried: no 429
+            // from upstream, no attempt (nor retry budget) spent.
+            let quota: LimitAdmission
+            do {
+                quota = try await self.reserveUpstreamQuota(candidate, head: cursor.head, at: record.entry.time)
+            } catch {
+                health.record(.abandoned, at: self.gateway.clock.now())
+                cursor.atQuota.append(error)
+                continue
+            }
             if record.entry.attempts > 0 {
                 guard self.gateway.retryBudget.tryRetry() else {
+                    self.gateway.limiter?.settle(quota, actual: [.requests: 0, .tokens: 0])
                     health.record(.abandoned, at: self.gateway.clock.now())
                     cursor.budgetSpent = true
                     return nil
@@ -253,6 +290,7 @@ struct ChatController: Sendable {
             }
             let limit = candidate.deployment.maxInFlight ?? routing.maxInFlight
             guard await health.acquireSlot(limit: limit, wait: hedge ? .zero : routing.queueTimeout) else {
+                self.gateway.limiter?.settle(quota, actual: [.requests: 0, .tokens: 0])
                 health.record(.abandoned, at: self.gateway.clock.now())
                 cursor.busy = true
                 continue
@@ -270,7 +308,8 @@ struct ChatController: Sendable {
                 timeouts: timeouts,
                 spanID: spanID,
                 traceparent: record.trace.traceparent(attempt: spanID),
-                wallStart: self.gateway.clock.now()
+                wallStart: self.gateway.clock.now(),
+                quota: quota
             )
         }
         return nil
@@ -324,6 +363,81 @@ struct ChatController: Sendable {
         }
     }
 
+    /// Reserves one request and the request's tokens against the deployment's known upstream
+    /// quota (`rpm`/`tpm` of the deployment), shared by all replicas.
+    /// - Throws: the ``LimitRejection`` when the quota is used up for this minute.
+    private func reserveUpstreamQuota(
+        _ candidate: RouteCandidate,
+        head: ChatRequestHead,
+        at instant: Date
+    ) async throws(LimitRejection) -> LimitAdmission {
+        let rules = candidate.deployment.upstreamLimits.rules
+        guard let limiter = self.gateway.limiter, !rules.isEmpty else { return .none }
+        let subject = "\(candidate.provider.id)/\(candidate.deployment.target)"
+        let tokens = LimitReservation.tokens(head)
+        let demands = rules.map { rule in
+            LimitDemand(
+                subjectKind: "deployment",
+                subjectID: subject,
+                rule: rule,
+                amount: rule.amount(tokens: tokens, charge: .zero)
+            )
+        }
+        do {
+            return try await limiter.admit(demands, now: instant)
+        } catch let rejection as LimitRejection {
+            throw rejection
+        } catch {
+            return .none
+        }
+    }
+
+    /// Reserves the request's maximum use against every limit of its key and tenant.
+    /// - Throws: ``GatewayError`` 429 `rate_limit_exceeded` or `budget_exceeded`, with
+    ///   `retry-after` and `x-ratelimit-*` headers.
+    private func admit(
+        _ caller: Caller,
+        head: ChatRequestHead,
+        plan: RoutePlan,
+        at instant: Date,
+        logger: Logger
+    ) async throws(GatewayError) -> LimitAdmission {
+        guard let limiter = self.gateway.limiter, !caller.tenantLimits.isEmpty || !caller.keyLimits.isEmpty else {
+            return .none
+        }
+        // Tokens: about four bytes per prompt token plus the completion cap. Money: at most one
+        // token per prompt byte plus the cap, so the reservation bounds the real charge.
+        let completion = head.maxTokens ?? LimitReservation.defaultCompletionTokens
+        let tokens = LimitReservation.tokens(head)
+        let charge = plan.model.price.amount(
+            for: TokenUsage(promptTokens: head.body.count, completionTokens: completion)
+        )
+        let admission: LimitAdmission
+        do {
+            admission = try await limiter.admit(caller.demands(tokens: tokens, charge: charge), now: instant)
+        } catch let rejection as LimitRejection {
+            self.gateway.telemetry.limitRefused(rejection.status.demand.rule.meter)
+            var error = rejection.gatewayError(now: instant)
+            error.headers = RateLimitHeaders.fields([rejection.status], now: instant)
+            throw error
+        } catch {
+            throw GatewayError(code: .internalError, message: "The gateway failed to check its limits.")
+        }
+        for alert in admission.alerts {
+            self.gateway.telemetry.budgetAlerted()
+            logger.info(
+                "budget alert threshold reached",
+                metadata: [
+                    "switchyard.budget.subject": "\(alert.demand.subjectKind):\(alert.demand.subjectID)",
+                    "switchyard.budget.period": "\(alert.demand.rule.period.rawValue)",
+                    "switchyard.budget.limit_usd": "\(USDNanos(alert.demand.rule.limit))",
+                    "switchyard.budget.remaining_usd": "\(USDNanos(alert.remaining))",
+                ]
+            )
+        }
+        return admission
+    }
+
     private func respond(
         _ answer: UpstreamChatResponse,
         candidate: RouteCandidate,
@@ -339,6 +453,9 @@ struct ChatController: Sendable {
         headers[.switchyardCloud] = candidate.provider.cloud
         if let region = candidate.provider.region { headers[.switchyardRegion] = region }
         headers[.switchyardAttempts] = String(record.entry.attempts)
+        for (name, value) in RateLimitHeaders.fields(record.admission.statuses, now: record.entry.time) {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
         switch answer {
         case .complete(let complete):
             health.releaseSlot()
@@ -412,6 +529,8 @@ struct Launch: Sendable {
     var traceparent: String?
     /// The start on the gateway's clock, for the trace.
     var wallStart: Date
+    /// What the deployment's known upstream quota reserved for this attempt.
+    var quota: LimitAdmission
 }
 
 /// What a (possibly hedged) round of attempts came to.
@@ -430,13 +549,20 @@ enum AttemptEvent: Sendable {
 /// Walks the plan's candidates once, remembering why some were passed over.
 struct PlanCursor {
     let plan: RoutePlan
+    /// The request (upstream quotas reserve its tokens).
+    let head: ChatRequestHead
     var position = 0
+    /// Deployments skipped because their known upstream quota is used up.
+    var atQuota: [LimitRejection] = []
     /// A deployment was at its in-flight limit.
     var busy = false
     /// The global retry budget refused a retry.
     var budgetSpent = false
 
-    init(plan: RoutePlan) { self.plan = plan }
+    init(plan: RoutePlan, head: ChatRequestHead) {
+        self.plan = plan
+        self.head = head
+    }
 
     mutating func next() -> RouteCandidate? {
         guard self.position < self.plan.candidates.count else { return nil }
@@ -528,6 +654,10 @@ struct LedgerRecorder: Sendable {
     var estimated = false
     var deploymentCost: PriceSheet = .zero
     var price: PriceSheet = .zero
+    /// What the limits reserved for this request; settled in ``finish(status:errorCode:)``.
+    var admission = LimitAdmission.none
+    /// What the answering deployment's upstream quota reserved; settled likewise.
+    var upstreamQuota = LimitAdmission.none
     var trace: RequestTrace
 
     init(gateway: Gateway, requestID: String, identity: ClientIdentity) {
@@ -598,6 +728,15 @@ struct LedgerRecorder: Sendable {
                 charge: entry.charge
             )
         }
+        // Settle with the same exact charge and tokens the ledger records (first, so that
+        // whoever sees the entry sees the limits settled).
+        let actual: [LimitMeter: Int64] = [
+            .requests: 1,
+            .tokens: Int64(entry.usage.promptTokens + entry.usage.completionTokens),
+            .usd: entry.charge.value,
+        ]
+        self.gateway.limiter?.settle(self.admission, actual: actual)
+        self.gateway.limiter?.settle(self.upstreamQuota, actual: actual)
         self.gateway.ledger.record(entry)
         self.gateway.telemetry.finished(entry)
         self.trace.finish(entry, end: self.gateway.clock.now())

@@ -10,12 +10,18 @@ public struct Gateway: Sendable {
     public let config: GatewayConfig
     /// Routing: contracts and tenants.
     public let planner: RoutePlanner
+    /// Client keys: the configuration's and the store's, cached in memory.
+    public let clients: ClientKeys
+    /// Tenants, keys and audit, when the store keeps them.
+    public let control: (any ControlStore)?
+    /// Rate limits and budgets, enforced across replicas through the store's counters.
+    public let limiter: Limiter?
+    /// The shared counters behind ``limiter``.
+    public let counters: (any LimitCounterStore)?
     /// Routing: pins, preferences, strategies and deployment health on top of the planner.
     public let selector: RouteSelector
     /// The global cap on retries.
     public let retryBudget: RetryBudget
-    /// Client keys.
-    public let keys: KeyRing
     /// Provider adapters.
     public let providers: ProviderRegistry
     /// Where finished requests go.
@@ -42,9 +48,12 @@ public struct Gateway: Sendable {
     ) {
         self.config = config
         self.planner = RoutePlanner(config: config)
+        self.control = store as? any ControlStore
+        self.counters = store as? any LimitCounterStore
+        self.clients = ClientKeys(config: config, store: self.control)
+        self.limiter = self.counters.map { Limiter(store: $0) }
         self.selector = RouteSelector(config: config, planner: self.planner)
         self.retryBudget = RetryBudget(ratio: config.routing.retryRatio, burst: config.routing.retryBurst)
-        self.keys = KeyRing(keys: config.keys)
         self.providers = ProviderRegistry(config: config, httpClient: httpClient)
         self.ledger = ledger
         self.store = store

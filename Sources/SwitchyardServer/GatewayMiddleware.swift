@@ -89,6 +89,9 @@ struct GatewayMiddleware: RouterMiddleware {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
+        for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
         return Response(
             status: .init(code: error.code.status),
             headers: headers,
@@ -103,30 +106,43 @@ struct UpstreamPassThroughError: Error {
     var body: [UInt8]
 }
 
-/// Rejects requests without a configured client key; sets ``GatewayRequestContext/identity``.
+/// Rejects requests without an accepted client key; sets ``GatewayRequestContext/identity``
+/// and ``GatewayRequestContext/caller``. The lookup is in memory (``ClientKeys``).
 struct ClientAuthMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
-    let keys: KeyRing
+    let keys: ClientKeys
+    let clock: any WallClock
 
     func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization], header.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else {
+        guard let presented = BearerToken.read(request) else {
             throw GatewayError(
                 code: .invalidAPIKey,
                 message: "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'."
             )
         }
-        guard let identity = self.keys.identify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+        await self.keys.ensureLoaded()
+        guard let caller = self.keys.identify(presented, at: self.clock.now()) else {
             throw GatewayError(code: .invalidAPIKey, message: "Incorrect API key provided.")
         }
         var context = context
-        context.identity = identity
+        context.identity = caller.identity
+        context.caller = caller
         return try await next(request, context)
+    }
+}
+
+/// The bearer token of a request, if it has one.
+enum BearerToken {
+    static func read(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else { return nil }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
     }
 }
 

@@ -8,6 +8,10 @@ public struct GatewayRequestContext: RequestContext {
     public var requestID: String = ""
     /// The caller, set by ``ClientAuthMiddleware``.
     public var identity: ClientIdentity?
+    /// The caller's rules and limits, set by ``ClientAuthMiddleware``.
+    public var caller: Caller?
+    /// Who is using the admin API (`admin:` and a fingerprint of the admin key).
+    public var adminActor: String?
 
     public init(source: ApplicationRequestContextSource) { self.coreContext = .init(source: source) }
 }

@@ -14,7 +14,11 @@ struct ModelsController: Sendable {
         guard let identity = context.identity else {
             preconditionFailure("ClientAuthMiddleware runs before this route")
         }
-        let models = self.gateway.planner.availableModels(tenant: identity.tenant, at: self.gateway.clock.now())
+        let models = self.gateway.planner.availableModels(
+            tenant: identity.tenant,
+            access: context.caller?.access ?? .any,
+            at: self.gateway.clock.now()
+        )
         let items = models.map { model in
             let created = Int(model.launched?.timeIntervalSince1970 ?? 0)
             return

@@ -5,6 +5,7 @@ import Synchronization
 /// A ledger kept in memory (`store: memory`): for tests and benchmarks, lost on exit.
 public final class MemoryLedgerStore: LedgerStore {
     private let entries = Mutex<[String: LedgerEntry]>([:])
+    let control = MemoryControlState()
 
     /// Creates an empty store.
     public init() {}

@@ -10,8 +10,8 @@ import SwitchyardCore
 /// and call ``migrate()`` once it runs. Inserts are idempotent on `request_id`, so a batch
 /// retried after a timeout, or replayed from the spool, is never counted twice.
 public final class PostgresLedgerStore: LedgerStore, Service {
-    private let client: PostgresClient
-    private let logger: Logger
+    let client: PostgresClient
+    let logger: Logger
 
     /// Prepares a client for `url` (`postgres://user:password@host:port/database`). Nothing
     /// connects until ``run()``.
@@ -161,6 +161,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
                 """,
             ]
         ),
+        ("v4-tenants-keys-audit", ControlSchema.postgresV4),
+        ("v5-limit-counters", ControlSchema.postgresV5),
     ]
 
     /// Batches this large are written as two transactions on two connections at once: the

@@ -4,7 +4,7 @@ import SwitchyardCore
 
 /// The embedded ledger: one SQLite file in WAL mode, versioned migrations.
 public final class SQLiteLedgerStore: LedgerStore {
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
     /// - Throws: when the file cannot be opened or migrated.
@@ -96,6 +96,12 @@ public final class SQLiteLedgerStore: LedgerStore {
                     FROM ledger_entries GROUP BY 1, 2, 3, 4, 5, 6;
                     """
             )
+        }
+        migrator.registerMigration("v4-tenants-keys-audit") { db in
+            try db.execute(sql: ControlSchema.sqliteV4)
+        }
+        migrator.registerMigration("v5-limit-counters") { db in
+            try db.execute(sql: ControlSchema.sqliteV5)
         }
         return migrator
     }

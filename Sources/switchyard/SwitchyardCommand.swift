@@ -7,7 +7,7 @@ struct SwitchyardCommand: AsyncParsableCommand {
         abstract: "An OpenAI-compatible gateway for models that live on several clouds.",
         subcommands: [
             ServeCommand.self, DemoCommand.self, CheckCommand.self, ExplainCommand.self, TimelineCommand.self,
-            ReportCommand.self, MigrateCommand.self, SimulateCommand.self,
+            ReportCommand.self, MigrateCommand.self, SimulateCommand.self, KeysCommand.self,
         ]
     )
 }

@@ -126,7 +126,8 @@ struct FixedClock: WallClock {
             let timeline = try await harness.request("/admin/v1/timeline", method: .GET, key: "admin-secret")
             let events = try #require(timeline.json?["events"] as? [[String: Any]])
             #expect(events.compactMap { $0["at"] as? String } == ["2026-12-20T00:00:00Z", "2031-01-01T00:00:00Z"])
-            #expect(try await harness.request("/admin/v1/timeline", method: .GET).status == 401)  // a client key
+            #expect(try await harness.request("/admin/v1/timeline", method: .GET).status == 403)  // a client key
+            #expect(try await harness.request("/admin/v1/timeline", method: .GET, key: nil).status == 401)
             #expect(
                 try await harness.request("/admin/v1/explain?model=nope", method: .GET, key: "admin-secret").status
                     == 404

@@ -59,7 +59,9 @@ def test_explain_and_timeline_need_the_admin_key(gateway):
     timeline = httpx.get(f"{base}/admin/v1/timeline", headers=ADMIN, timeout=HTTP_TIMEOUT).json()["events"]
     assert any("first access for azure ends for gpt-5.1" in e["change"] for e in timeline)
     denied = httpx.get(f"{base}/admin/v1/timeline", headers={"Authorization": "Bearer sk-demo-acme"}, timeout=HTTP_TIMEOUT)
-    assert denied.status_code == 401
+    assert denied.status_code == 403  # a client key is known, and forbidden here
+    anonymous = httpx.get(f"{base}/admin/v1/timeline", timeout=HTTP_TIMEOUT)
+    assert anonymous.status_code == 401
 
 
 def test_revenue_share_owed_equals_twenty_percent_of_the_charges(fresh_demo):

@@ -33,7 +33,8 @@ def total(samples: dict[str, float], name: str, **labels: str) -> float:
 def test_metrics_count_what_the_ledger_records():
     with start_demo() as demo, demo.client() as client:
         assert httpx.get(demo.gateway_url + "/metrics", timeout=30).status_code == 401
-        assert httpx.get(demo.gateway_url + "/metrics", headers={"Authorization": f"Bearer {CLIENT_KEY}"}, timeout=30).status_code == 401
+        # A client key is recognised and forbidden (403), as on the rest of the admin API.
+        assert httpx.get(demo.gateway_url + "/metrics", headers={"Authorization": f"Bearer {CLIENT_KEY}"}, timeout=30).status_code == 403
         for _ in range(3):
             client.chat.completions.create(model="gpt-5", messages=[{"role": "user", "content": "Hello"}])
         stream = client.chat.completions.create(model="gpt-5", messages=[{"role": "user", "content": "Hi"}], stream=True)

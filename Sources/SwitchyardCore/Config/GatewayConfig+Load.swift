@@ -235,7 +235,8 @@ struct ConfigReader {
 
     mutating func readGateway(_ root: Node) -> GatewayConfig? {
         let allowed: Set = [
-            "listen", "store", "spool", "admin_key", "max_request_body", "providers", "models", "routing", "agreements",
+            "listen", "store", "spool", "admin_key", "key_secret", "max_request_body", "providers", "models", "routing",
+            "agreements",
             "tenants",
             "keys", "tracing",
         ]
@@ -264,6 +265,10 @@ struct ConfigReader {
             }
         }
         let adminKey = self.string(fields["admin_key"], "admin_key").map(Secret.init)
+        let keySecret = self.string(fields["key_secret"], "key_secret").map(Secret.init)
+        if let keySecret, keySecret.value.utf8.count < 16 {
+            self.fail("key_secret", "must be at least 16 characters (use a long random value)")
+        }
         let spoolPath = self.string(fields["spool"], "spool")
         var maxBody = 10 << 20
         if let text = self.string(fields["max_request_body"], "max_request_body") {
@@ -290,6 +295,7 @@ struct ConfigReader {
             listen: listen,
             store: store,
             adminKey: adminKey,
+            keySecret: keySecret,
             maxRequestBodyBytes: maxBody,
             providers: providers,
             models: models,
@@ -496,7 +502,9 @@ struct ConfigReader {
             if let list = fields["deployments"]?.sequence {
                 for (index, item) in list.enumerated() {
                     let itemPath = "\(path).deployments[\(index)]"
-                    let itemAllowed: Set = ["provider", "target", "cost", "weight", "timeouts", "max_in_flight"]
+                    let itemAllowed: Set = [
+                        "provider", "target", "cost", "weight", "timeouts", "max_in_flight", "rpm", "tpm",
+                    ]
                     guard let itemFields = self.fields(item, itemPath, allowed: itemAllowed) else { continue }
                     let provider = self.requiredString(itemFields["provider"], itemPath + ".provider")
                     if let provider, !providers.contains(provider) {
@@ -519,7 +527,17 @@ struct ConfigReader {
                                 cost: cost,
                                 weight: weight,
                                 timeouts: timeouts,
-                                maxInFlight: maxInFlight
+                                maxInFlight: maxInFlight,
+                                requestsPerMinute: self.int(
+                                    itemFields["rpm"],
+                                    itemPath + ".rpm",
+                                    range: 1...10_000_000
+                                ),
+                                tokensPerMinute: self.int(
+                                    itemFields["tpm"],
+                                    itemPath + ".tpm",
+                                    range: 1...1_000_000_000
+                                )
                             )
                         )
                     }
@@ -667,37 +685,66 @@ struct ConfigReader {
         var result: [TenantConfig] = []
         for (id, entry) in self.entries(node, "tenants") {
             let path = "tenants.\(id)"
-            guard let fields = self.fields(entry, path, allowed: ["clouds", "regions", "budget", "rpm", "prefer"])
-            else {
-                continue
-            }
+            let allowed: Set = ["clouds", "regions", "models", "budget", "budgets", "rpm", "tpm", "alert_at", "prefer"]
+            guard let fields = self.fields(entry, path, allowed: allowed) else { continue }
             var tenant = TenantConfig(id: id)
             tenant.clouds = self.stringList(fields["clouds"], path + ".clouds")
             tenant.regions = self.stringList(fields["regions"], path + ".regions")
+            tenant.models = self.stringList(fields["models"], path + ".models")
             tenant.preferClouds = self.stringList(fields["prefer"], path + ".prefer")
             if !tenant.clouds.isEmpty {
                 for cloud in tenant.preferClouds where !tenant.clouds.contains(cloud) {
                     self.fail(path + ".prefer", "prefers cloud \"\(cloud)\", which is not in its clouds")
                 }
             }
-            tenant.requestsPerMinute = self.int(fields["rpm"], path + ".rpm", range: 1...10_000_000)
-            if let budget = fields["budget"],
-                let budgetFields = self.fields(budget, path + ".budget", allowed: ["usd", "per"])
-            {
-                if let text = self.string(budgetFields["usd"], path + ".budget.usd") {
-                    if let price = TokenPrice(usdPerMillion: text) {
-                        tenant.budgetPerMonth = USDNanos(price.nanosPerMillion)
-                    } else {
-                        self.fail(path + ".budget.usd", "expected a USD amount, got \"\(text)\"")
+            tenant.limits.requestsPerMinute = self.int(fields["rpm"], path + ".rpm", range: 1...10_000_000)
+            tenant.limits.tokensPerMinute = self.int(fields["tpm"], path + ".tpm", range: 1...1_000_000_000)
+            tenant.limits.alertPercent = self.int(fields["alert_at"], path + ".alert_at", range: 1...100)
+            if let budget = fields["budget"], let parsed = self.budget(budget, path + ".budget") {
+                tenant.limits.budgets.append(parsed)
+            }
+            if let list = fields["budgets"] {
+                if let items = list.sequence {
+                    for (index, item) in items.enumerated() {
+                        if let parsed = self.budget(item, "\(path).budgets[\(index)]") {
+                            tenant.limits.budgets.append(parsed)
+                        }
                     }
+                } else {
+                    self.fail(path + ".budgets", "expected a list of {usd, per}")
                 }
-                if let per = self.string(budgetFields["per"], path + ".budget.per"), per != "month" {
-                    self.fail(path + ".budget.per", "only \"month\" is supported")
-                }
+            }
+            let periods = tenant.limits.budgets.map(\.period)
+            if Set(periods).count != periods.count {
+                self.fail(path + ".budgets", "at most one budget per period")
             }
             result.append(tenant)
         }
         return result
+    }
+
+    /// `{usd: 500, per: month}`: an exact USD amount per day, week or month (UTC windows).
+    mutating func budget(_ node: Node, _ path: String) -> Budget? {
+        guard let fields = self.fields(node, path, allowed: ["usd", "per"]) else { return nil }
+        var amount: USDNanos?
+        if let text = self.string(fields["usd"], path + ".usd") {
+            if let price = TokenPrice(usdPerMillion: text) {
+                amount = USDNanos(price.nanosPerMillion)
+            } else {
+                self.fail(path + ".usd", "expected a USD amount with at most 9 decimals, got \"\(text)\"")
+            }
+        } else {
+            self.fail(path + ".usd", "is required")
+        }
+        var period = LimitPeriod.month
+        if let text = self.string(fields["per"], path + ".per") {
+            if let parsed = LimitPeriod(rawValue: text), parsed != .minute {
+                period = parsed
+            } else {
+                self.fail(path + ".per", "expected day, week or month, got \"\(text)\"")
+            }
+        }
+        return amount.map { Budget(amount: $0, period: period) }
     }
 
     mutating func readKeys(_ node: Node, tenants: Set<String>) -> [ClientKeyConfig] {

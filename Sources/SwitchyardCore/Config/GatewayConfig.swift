@@ -8,6 +8,9 @@ public struct GatewayConfig: Sendable {
     public var store: StoreLocation
     /// The bearer key of the admin API, if configured.
     public var adminKey: Secret?
+    /// The server secret under which stored client keys are hashed (HMAC-SHA256); without it
+    /// the admin API cannot create keys and stored keys are not accepted.
+    public var keySecret: Secret?
     /// Where ledger entries wait while the store is unreachable (default: beside the SQLite
     /// file, or `switchyard-ledger.spool` in the working directory).
     public var spoolPath: String?
@@ -33,6 +36,7 @@ public struct GatewayConfig: Sendable {
         listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080),
         store: StoreLocation = .memory,
         adminKey: Secret? = nil,
+        keySecret: Secret? = nil,
         maxRequestBodyBytes: Int = 10 << 20,
         providers: [ProviderConfig],
         models: [ModelConfig],
@@ -44,6 +48,7 @@ public struct GatewayConfig: Sendable {
         self.listen = listen
         self.store = store
         self.adminKey = adminKey
+        self.keySecret = keySecret
         self.maxRequestBodyBytes = maxRequestBodyBytes
         self.providers = providers
         self.models = models
@@ -217,6 +222,11 @@ public struct DeploymentConfig: Sendable, Hashable {
     public var target: String
     /// What the upstream charges us.
     public var cost: PriceSheet
+    /// The upstream's own requests-per-minute quota, if known: routing skips the deployment
+    /// once all replicas together used it in the current UTC minute, instead of meeting a 429.
+    public var requestsPerMinute: Int?
+    /// The upstream's own tokens-per-minute quota, if known (used like ``requestsPerMinute``).
+    public var tokensPerMinute: Int?
     /// Share of traffic under the `weighted` strategy (relative to the model's other deployments).
     public var weight: Int
     /// Timeouts that replace the routing defaults for this deployment.
@@ -231,7 +241,9 @@ public struct DeploymentConfig: Sendable, Hashable {
         cost: PriceSheet = .zero,
         weight: Int = 1,
         timeouts: TimeoutOverrides = TimeoutOverrides(),
-        maxInFlight: Int? = nil
+        maxInFlight: Int? = nil,
+        requestsPerMinute: Int? = nil,
+        tokensPerMinute: Int? = nil
     ) {
         self.provider = provider
         self.target = target
@@ -239,10 +251,18 @@ public struct DeploymentConfig: Sendable, Hashable {
         self.weight = weight
         self.timeouts = timeouts
         self.maxInFlight = maxInFlight
+        self.requestsPerMinute = requestsPerMinute
+        self.tokensPerMinute = tokensPerMinute
+    }
+
+    /// The deployment's known upstream quotas as limit rules.
+    public var upstreamLimits: LimitSettings {
+        LimitSettings(requestsPerMinute: self.requestsPerMinute, tokensPerMinute: self.tokensPerMinute)
     }
 }
 
-/// A customer of the gateway.
+/// A customer of the gateway, as the configuration file defines it (tenants created through
+/// the admin API are ``TenantRecord``s in the store).
 public struct TenantConfig: Sendable, Hashable {
     /// The tenant id.
     public var id: String
@@ -250,10 +270,10 @@ public struct TenantConfig: Sendable, Hashable {
     public var clouds: [String]
     /// Regions the tenant may be served in; empty means any.
     public var regions: [String]
-    /// Monthly budget in exact USD, if set (enforced by a later release).
-    public var budgetPerMonth: USDNanos?
-    /// Requests per minute, if set (enforced by a later release).
-    public var requestsPerMinute: Int?
+    /// Models the tenant may use; empty means any.
+    public var models: [String]
+    /// Rate limits and budgets.
+    public var limits: LimitSettings
     /// Clouds to try first, in this order, among those allowed; the strategy orders within each.
     public var preferClouds: [String]
 
@@ -262,17 +282,22 @@ public struct TenantConfig: Sendable, Hashable {
         id: String,
         clouds: [String] = [],
         regions: [String] = [],
-        budgetPerMonth: USDNanos? = nil,
-        requestsPerMinute: Int? = nil,
+        models: [String] = [],
+        limits: LimitSettings = .none,
         preferClouds: [String] = []
     ) {
         self.preferClouds = preferClouds
         self.id = id
         self.clouds = clouds
         self.regions = regions
-        self.budgetPerMonth = budgetPerMonth
-        self.requestsPerMinute = requestsPerMinute
+        self.models = models
+        self.limits = limits
     }
+
+    /// The monthly budget, if one is set.
+    public var budgetPerMonth: USDNanos? { self.limits.budgets.first { $0.period == .month }?.amount }
+    /// Requests per minute, if limited.
+    public var requestsPerMinute: Int? { self.limits.requestsPerMinute }
 }
 
 /// A client key and the tenant it belongs to.

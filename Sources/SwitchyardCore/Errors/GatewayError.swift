@@ -73,6 +73,8 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     public var param: String?
     /// Seconds after which a retry makes sense (sent as `retry-after`).
     public var retryAfterSeconds: Int?
+    /// Further response headers (`x-ratelimit-*` of a refused request).
+    public var headers: [String: String] = [:]
 
     /// Creates an error.
     public init(code: Code, message: String, param: String? = nil, retryAfterSeconds: Int? = nil) {

@@ -87,6 +87,53 @@ public struct RoutePlanner: Sendable {
     ///   when contract terms or the tenant's clouds leave no deployment, with a message naming
     ///   what blocks it and when it becomes available to this tenant.
     public func plan(model name: String, tenant tenantID: String, at instant: Date) throws(GatewayError) -> RoutePlan {
+        try self.plan(model: name, tenantID: tenantID, scope: self.tenants[tenantID], at: instant)
+    }
+
+    /// The plan for `model` requested by a caller of `tenantID` limited to `access` (the
+    /// tenant's rules narrowed by its key's) at `instant`.
+    /// - Throws: ``GatewayError`` as ``plan(model:tenant:at:)``; `model_not_available` also when
+    ///   `access` excludes the model or leaves no cloud or region.
+    public func plan(
+        model name: String,
+        tenant tenantID: String,
+        access: AccessRules,
+        at instant: Date
+    ) throws(GatewayError) -> RoutePlan {
+        guard self.models[name] != nil, access.allows(model: name) else {
+            if self.models[name] == nil {
+                return try self.plan(model: name, tenantID: tenantID, scope: nil, at: instant)
+            }
+            throw GatewayError(
+                code: .modelNotAvailable,
+                message: "The model '\(name)' is not among the models this key of tenant '\(tenantID)' may use.",
+                param: "model"
+            )
+        }
+        guard access.clouds != [], access.regions != [] else {
+            throw GatewayError(
+                code: .modelNotAvailable,
+                message: "This key of tenant '\(tenantID)' may use no cloud or region, so no model is available to it.",
+                param: "model"
+            )
+        }
+        let scope = TenantConfig(id: tenantID, clouds: access.clouds ?? [], regions: access.regions ?? [])
+        return try self.plan(model: name, tenantID: tenantID, scope: scope, at: instant)
+    }
+
+    /// The models a caller limited to `access` can use at `instant`, in catalog order.
+    public func availableModels(tenant tenantID: String, access: AccessRules, at instant: Date) -> [ModelConfig] {
+        guard access.clouds != [], access.regions != [] else { return [] }
+        let scope = TenantConfig(id: tenantID, clouds: access.clouds ?? [], regions: access.regions ?? [])
+        return self.availableModels(scope: scope, at: instant).filter { access.allows(model: $0.name) }
+    }
+
+    private func plan(
+        model name: String,
+        tenantID: String,
+        scope: TenantConfig?,
+        at instant: Date
+    ) throws(GatewayError) -> RoutePlan {
         guard let entry = self.models[name] else {
             throw GatewayError(
                 code: .modelNotFound,
@@ -95,7 +142,7 @@ public struct RoutePlanner: Sendable {
             )
         }
         let allowed = self.contracts.eligibleDeployments(model: name, at: instant) ?? Array(entry.candidates.indices)
-        let tenant = self.tenants[tenantID]
+        let tenant = scope
         var candidates: [RouteCandidate] = []
         candidates.reserveCapacity(allowed.count)
         for index in allowed where tenant.map({ Self.allows($0, entry.candidates[index].provider) }) != false {
@@ -154,11 +201,15 @@ public struct RoutePlanner: Sendable {
 
     /// The models the tenant can use at `instant`, in catalog order.
     public func availableModels(tenant tenantID: String, at instant: Date) -> [ModelConfig] {
+        self.availableModels(scope: self.tenants[tenantID], at: instant)
+    }
+
+    private func availableModels(scope: TenantConfig?, at instant: Date) -> [ModelConfig] {
         self.catalogOrder.compactMap { name in
             guard let entry = self.models[name] else { return nil }
             let allowed =
                 self.contracts.eligibleDeployments(model: name, at: instant) ?? Array(entry.candidates.indices)
-            guard let tenant = self.tenants[tenantID] else { return allowed.isEmpty ? nil : entry.model }
+            guard let tenant = scope else { return allowed.isEmpty ? nil : entry.model }
             return allowed.contains { Self.allows(tenant, entry.candidates[$0].provider) } ? entry.model : nil
         }
     }
@@ -170,9 +221,6 @@ public struct RoutePlanner: Sendable {
         tenant tenantID: String?,
         at instant: Date
     ) throws(GatewayError) -> Explanation {
-        guard let entry = self.models[name] else {
-            throw GatewayError(code: .modelNotFound, message: "The model '\(name)' does not exist.", param: "model")
-        }
         var tenant: TenantConfig?
         if let tenantID {
             guard let found = self.tenants[tenantID] else {
@@ -180,11 +228,45 @@ public struct RoutePlanner: Sendable {
             }
             tenant = found
         }
+        return try self.explain(model: name, tenantID: tenantID, scope: tenant, modelAllowed: true, at: instant)
+    }
+
+    /// As ``explain(model:tenant:at:)`` for a tenant of the store (or any ``TenantRecord``):
+    /// its clouds, regions and models decide as they do for its requests.
+    public func explain(model name: String, tenant: TenantRecord, at instant: Date) throws(GatewayError) -> Explanation
+    {
+        // An empty list in a record means "none"; a scope with an impossible name says so.
+        func scope(_ values: [String]?) -> [String] { values.map { $0.isEmpty ? ["(none)"] : $0 } ?? [] }
+        let config = TenantConfig(
+            id: tenant.id,
+            clouds: scope(tenant.access.clouds),
+            regions: scope(tenant.access.regions)
+        )
+        return try self.explain(
+            model: name,
+            tenantID: tenant.id,
+            scope: config,
+            modelAllowed: tenant.access.allows(model: name),
+            at: instant
+        )
+    }
+
+    private func explain(
+        model name: String,
+        tenantID: String?,
+        scope tenant: TenantConfig?,
+        modelAllowed: Bool,
+        at instant: Date
+    ) throws(GatewayError) -> Explanation {
+        guard let entry = self.models[name] else {
+            throw GatewayError(code: .modelNotFound, message: "The model '\(name)' does not exist.", param: "model")
+        }
         let verdicts = entry.candidates.enumerated().map { index, candidate in
             var reasons = self.contracts.barring(model: name, deployment: index, at: instant).map(\.reason)
             if let tenant, !Self.allows(tenant, candidate.provider) {
                 reasons.append("tenant '\(tenant.id)' may use only \(Self.describeScope(tenant))")
             }
+            if !modelAllowed { reasons.append("tenant '\(tenantID ?? "")' may not use model '\(name)'") }
             return Explanation.Deployment(
                 provider: candidate.provider.id,
                 cloud: candidate.provider.cloud,

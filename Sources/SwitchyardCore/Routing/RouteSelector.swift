@@ -77,6 +77,7 @@ public final class RouteSelector: Sendable {
     /// - Parameters:
     ///   - model: the requested model.
     ///   - tenant: the tenant.
+    ///   - access: what the caller may use (``Caller/access``), when known.
     ///   - instant: when (contracts and health).
     ///   - pin: the request's cloud/region pin.
     ///   - promptBytes: the request body's size (the `cost` strategy's token estimate).
@@ -86,11 +87,19 @@ public final class RouteSelector: Sendable {
     public func route(
         model: String,
         tenant: String,
+        access: AccessRules? = nil,
         at instant: Date,
         pin: RoutePin = RoutePin(),
         promptBytes: Int = 0
     ) throws(GatewayError) -> RoutePlan {
-        var plan = try self.planner.plan(model: model, tenant: tenant, at: instant)
+        // With `access` (the caller's tenant rules narrowed by its key's, stored tenants
+        // included) the plan follows those rules; without, the configured tenant's.
+        var plan: RoutePlan
+        if let access {
+            plan = try self.planner.plan(model: model, tenant: tenant, access: access, at: instant)
+        } else {
+            plan = try self.planner.plan(model: model, tenant: tenant, at: instant)
+        }
         var candidates = plan.candidates
         if !pin.isEmpty {
             candidates = candidates.filter { pin.matches($0.provider) }

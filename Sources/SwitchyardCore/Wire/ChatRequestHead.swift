@@ -17,6 +17,9 @@ public struct ChatRequestHead: Sendable {
     public let clientWantsUsage: Bool
     /// Number of messages.
     public let messageCount: Int
+    /// The completion cap the client set (`max_completion_tokens` or `max_tokens`, the larger
+    /// when both are set), used to reserve a request's maximum cost against limits.
+    public let maxTokens: Int?
 
     let modelValue: Range<Int>
     let streamOptionsValue: Range<Int>?
@@ -43,8 +46,15 @@ public struct ChatRequestHead: Sendable {
         var wantsUsage = false
         var streamOptionsValue: Range<Int>?
         var messageCount: Int?
+        var maxTokens: Int?
         for member in members {
             switch member.key {
+            case "max_tokens", "max_completion_tokens":
+                if case .number = member.kind,
+                    let value = Int(String(decoding: body[member.value], as: UTF8.self)), value >= 0
+                {
+                    maxTokens = max(maxTokens ?? 0, value)
+                }
             case "model":
                 guard case .string(let value) = member.kind else {
                     throw GatewayError(code: .invalidRequest, message: "'model' must be a string.", param: "model")
@@ -101,6 +111,7 @@ public struct ChatRequestHead: Sendable {
             stream: stream,
             clientWantsUsage: stream && wantsUsage,
             messageCount: messageCount,
+            maxTokens: maxTokens,
             modelValue: modelValue,
             streamOptionsValue: streamOptionsValue,
             closingBrace: closingBrace

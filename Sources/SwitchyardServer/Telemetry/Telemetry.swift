@@ -21,6 +21,8 @@ public final class Telemetry: Sendable {
     private let live = Mutex(LiveWindow())
     private let queueDepth: Gauge
     private let spoolDepth: Gauge
+    private let limitRefusals: [LimitMeter: Counter]
+    private let budgetAlerts: Counter
 
     /// Creates the telemetry of a gateway.
     /// - Parameters:
@@ -48,7 +50,26 @@ public final class Telemetry: Sendable {
                 help: "Ledger entries waiting in the spool file for the store to come back."
             )
         )
+        var refusals: [LimitMeter: Counter] = [:]
+        for meter in LimitMeter.allCases {
+            refusals[meter] = registry.makeCounter(
+                name: "switchyard_limit_refusals_total",
+                labels: [("meter", meter.rawValue)],
+                help: "Requests refused with 429 by a tenant's or key's limit (requests, tokens) or budget (usd)."
+            )
+        }
+        self.limitRefusals = refusals
+        self.budgetAlerts = registry.makeCounter(
+            name: "switchyard_budget_alerts_total",
+            help: "Budgets whose spend crossed their alert threshold (alert_at), once per window and replica."
+        )
     }
+
+    /// Counts a request refused by a limit or budget.
+    public func limitRefused(_ meter: LimitMeter) { self.limitRefusals[meter]?.increment() }
+
+    /// Counts a budget crossing its soft threshold.
+    public func budgetAlerted() { self.budgetAlerts.increment() }
 
     /// Publishes each deployment's health (set at every scrape): `switchyard_deployment_breaker_state`
     /// (0 closed, 1 half-open, 2 open), `_available` (1 when routing tries it now), `_error_rate`
