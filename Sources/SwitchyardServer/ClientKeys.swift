@@ -39,7 +39,7 @@ public final class ClientKeys: Sendable {
             defer { state.attempted = true }
             return !state.attempted
         }
-        if first { try? await self.refresh() }
+        if first { _ = try? await self.refresh() }
     }
 
     /// Reloads tenants and keys if the store changed since the last load.

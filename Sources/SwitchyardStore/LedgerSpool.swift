@@ -25,7 +25,7 @@ final class LedgerSpool: @unchecked Sendable {
             data.append(0x0A)
         }
         if !FileManager.default.fileExists(atPath: self.path) {
-            FileManager.default.createFile(atPath: self.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: self.path, contents: nil)
         }
         guard let handle = FileHandle(forWritingAtPath: self.path) else {
             throw StoreError(message: "cannot open the ledger spool \(self.path)")

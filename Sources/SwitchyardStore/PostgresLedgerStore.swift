@@ -294,8 +294,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
                 GROUP BY grp ORDER BY grp
                 """
         )
-        try query.binds.append(SQLiteLedgerStore.millis(from), context: .default)
-        try query.binds.append(SQLiteLedgerStore.millis(until), context: .default)
+        query.binds.append(SQLiteLedgerStore.millis(from), context: .default)
+        query.binds.append(SQLiteLedgerStore.millis(until), context: .default)
         return try await self.usageRows(query)
     }
 
@@ -329,8 +329,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
                 GROUP BY grp ORDER BY grp
                 """
         )
-        try query.binds.append(DailyRollup.day(SQLiteLedgerStore.millis(from)), context: .default)
-        try query.binds.append(DailyRollup.day(SQLiteLedgerStore.millis(until)), context: .default)
+        query.binds.append(DailyRollup.day(SQLiteLedgerStore.millis(from)), context: .default)
+        query.binds.append(DailyRollup.day(SQLiteLedgerStore.millis(until)), context: .default)
         return try await self.usageRows(query)
     }
 

@@ -53,15 +53,19 @@ public final class Telemetry: Sendable {
         var refusals: [LimitMeter: Counter] = [:]
         for meter in LimitMeter.allCases {
             refusals[meter] = registry.makeCounter(
-                name: "switchyard_limit_refusals_total",
-                labels: [("meter", meter.rawValue)],
-                help: "Requests refused with 429 by a tenant's or key's limit (requests, tokens) or budget (usd)."
+                descriptor: .switchyard(
+                    "switchyard_limit_refusals_total",
+                    help: "Requests refused with 429 by a tenant's or key's limit (requests, tokens) or budget (usd)."
+                ),
+                labels: [("meter", meter.rawValue)]
             )
         }
         self.limitRefusals = refusals
         self.budgetAlerts = registry.makeCounter(
-            name: "switchyard_budget_alerts_total",
-            help: "Budgets whose spend crossed their alert threshold (alert_at), once per window and replica."
+            descriptor: .switchyard(
+                "switchyard_budget_alerts_total",
+                help: "Budgets whose spend crossed their alert threshold (alert_at), once per window and replica."
+            )
         )
     }
 
