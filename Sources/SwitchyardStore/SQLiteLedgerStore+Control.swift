@@ -13,7 +13,14 @@ extension SQLiteLedgerStore: ControlStore, LimitCounterStore {
         let specs = try await self.pool.read { db in
             try String.fetchAll(db, sql: "SELECT spec FROM tenants ORDER BY id")
         }
-        return try specs.map { spec throws(GatewayError) in try TenancyJSON.decodeTenant(spec) }
+        return try Self.tenantRecords(specs)
+    }
+
+    /// Kept out of the async function for the same optimizer crash as ``storedKeys(_:)``.
+    private static func tenantRecords(_ specs: [String]) throws -> [TenantRecord] {
+        var tenants: [TenantRecord] = []
+        for spec in specs { tenants.append(try TenancyJSON.decodeTenant(spec)) }
+        return tenants
     }
 
     public func keys(tenant: String?) async throws -> [StoredKey] {
@@ -25,12 +32,21 @@ extension SQLiteLedgerStore: ControlStore, LimitCounterStore {
             )
             .map { (row: Row) -> (String, String) in (row["digest"], row["spec"]) }
         }
-        return try rows.map { digest, spec in
+        return try Self.storedKeys(rows)
+    }
+
+    /// Decodes key rows. Kept out of the async function: Swift 6.3's optimizer crashed splitting
+    /// that coroutine with a throwing closure inside (signal 11 in CoroSplit, release builds).
+    private static func storedKeys(_ rows: [(String, String)]) throws -> [StoredKey] {
+        var keys: [StoredKey] = []
+        keys.reserveCapacity(rows.count)
+        for (digest, spec) in rows {
             guard let bytes = KeyDigest(hex: digest) else {
                 throw StoreError(message: "a stored key digest is not hex")
             }
-            return StoredKey(record: try TenancyJSON.decodeKey(spec), digest: bytes)
+            keys.append(StoredKey(record: try TenancyJSON.decodeKey(spec), digest: bytes))
         }
+        return keys
     }
 
     public func createTenant(_ tenant: TenantRecord, audit: AuditRecord) async throws {
