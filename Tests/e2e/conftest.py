@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import start_demo
+from harness import Process, start_demo, switchyard_bin
 
 
 # -- fixtures -------------------------------------------------------------------------------
@@ -36,3 +36,13 @@ def fresh_demo():
 def client(gateway):
     with gateway.client() as c:
         yield c
+
+
+@pytest.fixture
+def simulator(tmp_path):
+    """One `switchyard simulate` (every dialect) for tests that run `switchyard serve` themselves."""
+    process = Process([switchyard_bin(), "simulate", "--port", "0", "--api-key", "sim-key"], tmp_path, r"listening on (http://\S+)")
+    process.wait_ready("switchyard simulate")
+    assert process.match is not None
+    yield process.match.group(1)
+    process.kill()

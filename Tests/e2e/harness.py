@@ -7,6 +7,7 @@ import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -224,3 +225,47 @@ def read_ledger(db_path: Path) -> list[dict]:
         check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(out) if out.strip() else []
+
+
+# -- other processes: `switchyard serve` and `switchyard simulate` ----------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    def __init__(self, argv: list[str], cwd: Path, ready: str):
+        self.proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        self.match: re.Match | None = None
+
+        def pump() -> None:
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                self.lines.append(line.rstrip())
+                if not self.ready.is_set() and (m := re.search(ready, line)):
+                    self.match = m
+                    self.ready.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def wait_ready(self, what: str) -> None:
+        if not self.ready.wait(60):
+            self.kill()
+            pytest.fail(f"{what} did not become ready:\n" + "\n".join(self.lines[-40:]), pytrace=False)
+
+    def terminate(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            lifecycle = [line for line in self.lines if "ahc-" not in line]  # per-request client lines are noise here
+            pytest.fail("did not exit within 45 s of SIGTERM:\n" + "\n".join(lifecycle[-60:]), pytrace=False)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)

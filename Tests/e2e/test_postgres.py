@@ -8,8 +8,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -20,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import REPO_ROOT, switchyard_bin
+from harness import REPO_ROOT, Process, free_port, switchyard_bin
 
 KEY = "sk-pg-test"
 BODY = {"model": "gpt-5", "messages": [{"role": "user", "content": "Hello"}]}
@@ -41,49 +39,6 @@ def fresh_database(url: str) -> str:
     name = f"switchyard_e2e_{uuid.uuid4().hex[:8]}"
     psql(url, f"CREATE DATABASE {name}")
     return re.sub(r"/[^/]*$", f"/{name}", url)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Process:
-    def __init__(self, argv: list[str], cwd: Path, ready: str):
-        self.proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        self.lines: list[str] = []
-        self.ready = threading.Event()
-        self.match: re.Match | None = None
-
-        def pump() -> None:
-            assert self.proc.stdout is not None
-            for line in self.proc.stdout:
-                self.lines.append(line.rstrip())
-                if not self.ready.is_set() and (m := re.search(ready, line)):
-                    self.match = m
-                    self.ready.set()
-
-        threading.Thread(target=pump, daemon=True).start()
-
-    def wait_ready(self, what: str) -> None:
-        if not self.ready.wait(60):
-            self.kill()
-            pytest.fail(f"{what} did not become ready:\n" + "\n".join(self.lines[-40:]), pytrace=False)
-
-    def terminate(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=45)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            lifecycle = [line for line in self.lines if "ahc-" not in line]  # per-request client lines are noise here
-            pytest.fail("did not exit within 45 s of SIGTERM:\n" + "\n".join(lifecycle[-60:]), pytrace=False)
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
 
 
 def write_config(directory: Path, store_url: str, simulator: str, port: int) -> Path:
@@ -145,15 +100,6 @@ def usage_total(directory: Path) -> dict:
         check=True, capture_output=True, text=True, timeout=60,
     )
     return json.loads(report.stdout)["total"]
-
-
-@pytest.fixture
-def simulator(tmp_path):
-    process = Process([switchyard_bin(), "simulate", "--port", "0", "--api-key", "sim-key"], tmp_path, r"listening on (http://\S+)")
-    process.wait_ready("switchyard simulate")
-    assert process.match is not None
-    yield process.match.group(1)
-    process.kill()
 
 
 def test_two_instances_share_one_ledger_and_reports_add_up(tmp_path, simulator):

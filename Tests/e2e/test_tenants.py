@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import switchyard_bin
-from test_postgres import Process, free_port, fresh_database, psql, server_url
+from harness import Process, free_port, switchyard_bin
+from test_postgres import fresh_database, psql, server_url
 
 ADMIN_KEY = "admin-key-for-e2e"
 RPM = 300
@@ -43,15 +43,6 @@ models:
 """
     )
     return path
-
-
-@pytest.fixture
-def simulator(tmp_path):
-    process = Process([switchyard_bin(), "simulate", "--port", "0", "--api-key", "sim-key"], tmp_path, r"listening on (http://\S+)")
-    process.wait_ready("switchyard simulate")
-    assert process.match is not None
-    yield process.match.group(1)
-    process.kill()
 
 
 @pytest.fixture

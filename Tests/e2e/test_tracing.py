@@ -10,8 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from test_postgres import Process, free_port
-from harness import switchyard_bin
+from harness import Process, free_port, switchyard_bin
 
 KEY = "sk-trace-test"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
