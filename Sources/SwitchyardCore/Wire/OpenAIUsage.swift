@@ -2,23 +2,6 @@ import Foundation
 
 /// Reads `usage` out of OpenAI chat completion bodies and stream chunks.
 public enum OpenAIUsage {
-    private struct Envelope: Decodable {
-        var usage: Usage?
-        var choices: [Ignored]?
-    }
-
-    private struct Ignored: Decodable {}
-
-    private struct Usage: Decodable {
-        var prompt_tokens: Int?
-        var completion_tokens: Int?
-        var prompt_tokens_details: Details?
-    }
-
-    private struct Details: Decodable {
-        var cached_tokens: Int?
-    }
-
     /// The usage of a complete (non-stream) response body, if it has one.
     public static func fromResponse(_ body: [UInt8]) -> TokenUsage? {
         guard case .valid(let usage) = Self.scanResponse(body) else { return nil }
@@ -38,9 +21,9 @@ public enum OpenAIUsage {
         var scanner = JSONScanner(body)
         guard let (members, _) = try? scanner.topLevelObject() else { return .invalid }
         guard let member = members.first(where: { $0.key == "usage" }), case .object = member.kind,
-            let usage = try? JSONDecoder().decode(Usage.self, from: Data(body[member.value]))
+            let value = try? JSONValue.parse(body[member.value])
         else { return .valid(usage: nil) }
-        return .valid(usage: Self.convert(usage))
+        return .valid(usage: Self.usage(value))
     }
 
     /// What a stream chunk's data says about usage.
@@ -58,19 +41,28 @@ public enum OpenAIUsage {
     public static func inspectChunk(_ data: [UInt8]) -> ChunkInfo {
         if data.elementsEqual("[DONE]".utf8) { return ChunkInfo(isDone: true, usage: nil, isUsageOnly: false) }
         guard Self.hasUsageObject(data) else { return ChunkInfo(isDone: false, usage: nil, isUsageOnly: false) }
-        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(data)), let usage = envelope.usage
-        else {
+        guard let chunk = try? JSONValue.parse(data), let usage = chunk["usage"].flatMap(Self.usage) else {
             return ChunkInfo(isDone: false, usage: nil, isUsageOnly: false)
         }
-        return ChunkInfo(isDone: false, usage: Self.convert(usage), isUsageOnly: (envelope.choices ?? []).isEmpty)
+        let choices = chunk["choices"]
+        if let choices, choices != .null, choices.arrayValue == nil {
+            return ChunkInfo(isDone: false, usage: nil, isUsageOnly: false)  // not a chat chunk
+        }
+        return ChunkInfo(isDone: false, usage: usage, isUsageOnly: choices?.arrayValue?.isEmpty ?? true)
     }
 
-    private static func convert(_ usage: Usage) -> TokenUsage {
-        TokenUsage(
-            promptTokens: usage.prompt_tokens ?? 0,
-            completionTokens: usage.completion_tokens ?? 0,
-            cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0
-        )
+    /// A `usage` object's counts with the project's own JSON parser; `nil` when it is not an
+    /// object or a count present in it is not a whole number (absent counts are 0).
+    private static func usage(_ value: JSONValue) -> TokenUsage? {
+        guard value.objectValue != nil else { return nil }
+        func count(_ member: JSONValue?) -> Int?? {
+            guard let member, member != .null else { return .some(nil) }
+            return member.intValue.map { .some($0) } ?? nil
+        }
+        guard let prompt = count(value["prompt_tokens"]), let completion = count(value["completion_tokens"]),
+            let cached = count(value["prompt_tokens_details"]?["cached_tokens"])
+        else { return nil }
+        return TokenUsage(promptTokens: prompt ?? 0, completionTokens: completion ?? 0, cachedTokens: cached ?? 0)
     }
 
     /// Whether `"usage"` appears followed by `:` and `{` (not `null`).
