@@ -39,8 +39,9 @@ public func buildApplication(
         }
     }
 
+    let connections = ClientConnections()
     let api = router.group("/v1").add(middleware: ClientAuthMiddleware(keys: gateway.clients, clock: gateway.clock))
-    ChatController(gateway: gateway).addRoutes(to: api)
+    ChatController(gateway: gateway, connections: connections).addRoutes(to: api)
     ModelsController(gateway: gateway).addRoutes(to: api)
     AdminController(gateway: gateway).addRoutes(to: router)
     DashboardController().addRoutes(to: router)
@@ -48,6 +49,7 @@ public func buildApplication(
     let address = listen ?? gateway.config.listen
     var app = Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [connections.makeHandler()])),
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "switchyard"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? address.port) },
         logger: logger

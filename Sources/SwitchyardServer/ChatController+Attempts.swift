@@ -14,6 +14,7 @@ extension ChatController {
         plan: RoutePlan,
         head: ChatRequestHead,
         record: LedgerRecorder,
+        connection: ClientConnection,
         context: GatewayRequestContext
     ) async -> Response {
         var record = record
@@ -77,6 +78,9 @@ extension ChatController {
             }
 
             let now = self.gateway.clock.now()
+            if race.winner == nil && connection.isGone {
+                return self.abandon(race.launches, record: record, at: now)
+            }
             var stop = false
             for (index, error) in race.failures {
                 let launch = race.launches[index]
@@ -138,6 +142,7 @@ extension ChatController {
                     head: head,
                     record: record,
                     watch: StreamWatch(idle: launch.timeouts.idle, race: race, deadline: launch.deadline),
+                    connection: connection,
                     logger: logger
                 )
             }
@@ -184,6 +189,31 @@ extension ChatController {
             record.finish(status: error.code.status, errorCode: error.code.rawValue)
             response = GatewayMiddleware.response(for: error)
         }
+        response.headers[.switchyardAttempts] = String(record.entry.attempts)
+        return response
+    }
+
+    /// The client left while its attempts ran: they were cancelled, which says nothing about
+    /// the deployments, and nothing was answered.
+    func abandon(_ launches: [Launch], record: LedgerRecorder, at now: Date) -> Response {
+        var record = record
+        for launch in launches {
+            self.gateway.limiter?.settle(launch.quota, actual: [.requests: 1, .tokens: 0])
+            let health = self.gateway.selector.health[launch.candidate]
+            health.releaseSlot()
+            health.record(.abandoned, at: now)
+            record.trace.attempt(
+                spanID: launch.spanID,
+                candidate: launch.candidate,
+                start: launch.wallStart,
+                end: now,
+                error: UpstreamError(kind: .streamInterrupted, message: "the client left")
+            )
+        }
+        record.finish(status: 499, errorCode: "client_disconnected")
+        var response = GatewayMiddleware.response(
+            for: GatewayError(code: .clientDisconnected, message: "The client closed the connection.")
+        )
         response.headers[.switchyardAttempts] = String(record.entry.attempts)
         return response
     }

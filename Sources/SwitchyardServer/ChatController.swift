@@ -11,6 +11,8 @@ import SwitchyardProviders
 /// hand exactly one ledger entry per request to the ledger.
 struct ChatController: Sendable {
     let gateway: Gateway
+    /// Tells a request when its client has left, to cancel the upstream at once.
+    let connections: ClientConnections
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.post("/chat/completions", use: self.chatCompletions)
@@ -67,7 +69,10 @@ struct ChatController: Sendable {
             record.finish(status: error.code.status, errorCode: error.code.rawValue)
             throw error
         }
-        return await self.attempt(plan: plan, head: head, record: record, context: context)
+        let connection = self.connections.connection(of: context.channel)
+        return await connection.whileConnected {
+            await self.attempt(plan: plan, head: head, record: record, connection: connection, context: context)
+        }
     }
 
     func respond(
@@ -76,6 +81,7 @@ struct ChatController: Sendable {
         head: ChatRequestHead,
         record: LedgerRecorder,
         watch: StreamWatch,
+        connection: ClientConnection,
         logger: Logger
     ) -> Response {
         let health = self.gateway.selector.health[candidate]
@@ -98,7 +104,12 @@ struct ChatController: Sendable {
             if complete.usage == nil {
                 record.estimate(completionBytes: complete.body.readableBytes, promptBytes: head.body.count)
             }
-            record.finish(status: 200)
+            if Task.isCancelled {
+                // The client left as the answer came: the upstream's work is recorded, not delivered.
+                record.finish(status: 499, errorCode: "client_disconnected")
+            } else {
+                record.finish(status: 200)
+            }
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: complete.body))
 
         case .stream(let stream):
@@ -114,18 +125,21 @@ struct ChatController: Sendable {
                     var writes = 0
                     var chunks = 0
                     do {
-                        while let event = try await watch.next(&stream) {
-                            switch event {
-                            case .bytes(let bytes, let events):
-                                try await writer.write(bytes)
-                                if writes == 0 { record.markFirstByte() }
-                                writes += 1
-                                chunks += events
-                            case .usage(let usage):
-                                record.usage = usage
+                        // Also while the upstream is silent: a client that leaves cancels the read.
+                        try await connection.whileConnected {
+                            while let event = try await watch.next(&stream) {
+                                switch event {
+                                case .bytes(let bytes, let events):
+                                    try await writer.write(bytes)
+                                    if writes == 0 { record.markFirstByte() }
+                                    writes += 1
+                                    chunks += events
+                                case .usage(let usage):
+                                    record.usage = usage
+                                }
                             }
                         }
-                    } catch let error as UpstreamError {
+                    } catch let error as UpstreamError where !connection.isGone {
                         // Too late to fail over: tell the client in-band, as the OpenAI SDK expects.
                         health.record(.failure(reason: error.healthReason), at: clock.now())
                         let gatewayError = error.gatewayError
@@ -135,7 +149,7 @@ struct ChatController: Sendable {
                         record.finish(status: 200, errorCode: "upstream_stream_interrupted")
                         return
                     } catch {
-                        // The client went away: the upstream request is cancelled as the stream is dropped.
+                        // The client went away: the upstream request is cancelled with the read.
                         record.estimateIfMissing(chunks: chunks, promptBytes: head.body.count)
                         record.finish(status: 499, errorCode: "client_disconnected")
                         throw error

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import SwitchyardCore
 
 /// Per-request state: the request id and, after authentication, the caller's identity.
@@ -12,6 +13,11 @@ public struct GatewayRequestContext: RequestContext {
     public var caller: Caller?
     /// Who is using the admin API (`admin:` and a fingerprint of the admin key).
     public var adminActor: String?
+    /// The client connection the request arrived on.
+    public let channel: any Channel
 
-    public init(source: ApplicationRequestContextSource) { self.coreContext = .init(source: source) }
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
+    }
 }

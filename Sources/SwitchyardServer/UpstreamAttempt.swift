@@ -132,4 +132,10 @@ extension UpstreamError {
 extension GatewayError.Code {
     /// Every deployment was at its in-flight limit.
     static let upstreamBusy = GatewayError.Code(rawValue: "upstream_busy", status: 503, type: "server_error")
+    /// The client closed the connection before the answer (nginx's 499; never delivered).
+    static let clientDisconnected = GatewayError.Code(
+        rawValue: "client_disconnected",
+        status: 499,
+        type: "invalid_request_error"
+    )
 }

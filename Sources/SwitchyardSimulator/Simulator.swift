@@ -109,6 +109,7 @@ public enum Simulator {
         router.get("/_simulator/stats") { _, _ in handler.statsResponse() }
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [CallerDepartureRecorder(state: state)])),
             configuration: .init(address: .hostname(host, port: port), serverName: "switchyard-simulator"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger
@@ -183,8 +184,9 @@ struct SimulatorHandler: Sendable {
         let last = stats.lastRequestBody.map { String(decoding: $0, as: UTF8.self) } ?? "null"
         let authorization = stats.lastAuthorization.map { JSONText.quoted($0) } ?? "null"
         let traceparent = stats.lastTraceparent.map { JSONText.quoted($0) } ?? "null"
+        let departure = stats.lastDeparture.map { String($0.timeIntervalSince1970) } ?? "null"
         return Response.json(
-            #"{"requests":\#(stats.requests),"cancelled":\#(stats.cancelled),"last_authorization":\#(authorization),"last_traceparent":\#(traceparent),"last_request":\#(last)}"#
+            #"{"requests":\#(stats.requests),"cancelled":\#(stats.cancelled),"departures":\#(stats.departures),"last_departure_unix":\#(departure),"last_authorization":\#(authorization),"last_traceparent":\#(traceparent),"last_request":\#(last)}"#
         )
     }
 
@@ -219,6 +221,38 @@ struct SimulatorHandler: Sendable {
 }
 
 struct SimulatedDisconnect: Error {}
+
+/// Notes the moment a caller closes its connection (or its side of it), so that tests can
+/// measure how fast a gateway gives up on an upstream request.
+private final class CallerDepartureRecorder: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    let state: SimulatorState
+    var recorded = false
+
+    init(state: SimulatorState) { self.state = state }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed { self.record() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.record()  // a reset
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.record()  // closed before its end was read, e.g. after a failed write
+        context.fireChannelInactive()
+    }
+
+    private func record() {
+        guard !self.recorded else { return }
+        self.recorded = true
+        self.state.recordDeparture(at: Date())
+    }
+}
 
 /// The simulator's request context: Hummingbird's basic one plus the connection, so that a
 /// fault can reset it.

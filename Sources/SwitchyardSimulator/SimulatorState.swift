@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// The mutable side of a simulated cloud: the fault script and what it has seen.
@@ -15,13 +16,30 @@ public final class SimulatorState: Sendable {
         public var lastAuthorization: String?
         /// The W3C `traceparent` of the latest chat request, if it carried one.
         public var lastTraceparent: String?
+        /// Connections the caller closed (or reset), and when the latest of them closed (wall
+        /// time, so that a test in another process can compare it with its own).
+        public var departures = 0
+        public var lastDeparture: Date?
     }
 
     private struct Storage {
         var faults: [SimulatedFault] = []
         var stats = Stats()
-        var cancellationWaiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
-        var requestWaiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [Waiter] = []
+
+        /// Takes the waiters whose count has been reached.
+        mutating func ready() -> [CheckedContinuation<Void, Never>] {
+            let stats = self.stats
+            let ready = self.waiters.filter { stats[keyPath: $0.counter] >= $0.target }
+            self.waiters.removeAll { stats[keyPath: $0.counter] >= $0.target }
+            return ready.map(\.continuation)
+        }
+    }
+
+    private struct Waiter {
+        var counter: any KeyPath<Stats, Int> & Sendable
+        var target: Int
+        var continuation: CheckedContinuation<Void, Never>
     }
 
     private let storage = Mutex(Storage())
@@ -39,40 +57,41 @@ public final class SimulatorState: Sendable {
     public var stats: Stats { self.storage.withLock { $0.stats } }
 
     /// Returns once at least `count` requests have been cancelled by their caller.
-    public func waitForCancellations(_ count: Int) async {
+    public func waitForCancellations(_ count: Int) async { await self.wait(for: \.cancelled, count) }
+
+    /// Returns once at least `count` chat requests have arrived.
+    public func waitForRequests(_ count: Int) async { await self.wait(for: \.requests, count) }
+
+    /// Returns once callers have closed at least `count` connections.
+    public func waitForDepartures(_ count: Int) async { await self.wait(for: \.departures, count) }
+
+    private func wait(for counter: any KeyPath<Stats, Int> & Sendable, _ count: Int) async {
         await withCheckedContinuation { continuation in
             let done = self.storage.withLock { storage -> Bool in
-                if storage.stats.cancelled >= count { return true }
-                storage.cancellationWaiters.append((count, continuation))
+                if storage.stats[keyPath: counter] >= count { return true }
+                storage.waiters.append(Waiter(counter: counter, target: count, continuation: continuation))
                 return false
             }
             if done { continuation.resume() }
         }
     }
 
-    /// Returns once at least `count` chat requests have arrived.
-    public func waitForRequests(_ count: Int) async {
-        await withCheckedContinuation { continuation in
-            let done = self.storage.withLock { storage -> Bool in
-                if storage.stats.requests >= count { return true }
-                storage.requestWaiters.append((count, continuation))
-                return false
-            }
-            if done { continuation.resume() }
+    /// Changes the storage and wakes whoever waits for the counts it reached.
+    private func update<T>(_ change: (inout Storage) -> T) -> T {
+        let (result, ready) = self.storage.withLock { storage in
+            let result = change(&storage)
+            return (result, storage.ready())
         }
+        for continuation in ready { continuation.resume() }
+        return result
     }
 
     /// Counts a chat request and hands out the fault scripted for it, if any.
     func takeFault() -> SimulatedFault? {
-        let (fault, ready) = self.storage.withLock { storage -> (SimulatedFault?, [CheckedContinuation<Void, Never>]) in
+        self.update { storage in
             storage.stats.requests += 1
-            let requests = storage.stats.requests
-            let ready = storage.requestWaiters.filter { $0.target <= requests }.map(\.continuation)
-            storage.requestWaiters.removeAll { $0.target <= requests }
-            return (storage.faults.isEmpty ? nil : storage.faults.removeFirst(), ready)
+            return storage.faults.isEmpty ? nil : storage.faults.removeFirst()
         }
-        for continuation in ready { continuation.resume() }
-        return fault
     }
 
     func recordRequest(body: [UInt8], authorization: String?, traceparent: String?) {
@@ -83,14 +102,12 @@ public final class SimulatorState: Sendable {
         }
     }
 
-    func recordCancellation() {
-        let ready = self.storage.withLock { storage -> [CheckedContinuation<Void, Never>] in
-            storage.stats.cancelled += 1
-            let cancelled = storage.stats.cancelled
-            let ready = storage.cancellationWaiters.filter { $0.target <= cancelled }.map(\.continuation)
-            storage.cancellationWaiters.removeAll { $0.target <= cancelled }
-            return ready
+    func recordCancellation() { self.update { $0.stats.cancelled += 1 } }
+
+    func recordDeparture(at instant: Date) {
+        self.update { storage in
+            storage.stats.departures += 1
+            storage.stats.lastDeparture = instant
         }
-        for continuation in ready { continuation.resume() }
     }
 }

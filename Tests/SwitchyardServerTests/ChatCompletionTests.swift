@@ -125,4 +125,61 @@ import Testing
             #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
+
+    /// Nothing is written while the upstream is silent, so no failed write can tell the gateway
+    /// that the client left: it must notice the connection itself. Alone this takes 1–5 ms; the
+    /// bound is wide because the whole suite runs in parallel on two cores (the 100 ms of the
+    /// issue is asserted in the serial end-to-end suite). Unnoticed, it would take the 5 s idle
+    /// timeout.
+    @Test(arguments: [false, true])
+    func aClientThatLeavesWhileTheUpstreamIsSilentCancelsItAtOnce(stream: Bool) async throws {
+        let configure = { (urls: [String]) -> GatewayConfig in
+            var config = Harness.config(simulatorURLs: urls)
+            config.adminKey = Secret(FaultSuiteTests.adminKey)
+            config.routing.breaker = BreakerConfig(consecutiveFailures: 1, openFor: .seconds(60))
+            return config
+        }
+        try await Harness.run(simulators: 1, configure: configure) { harness in
+            harness.simulators[0].enqueue([
+                stream ? .hangMidStream(afterChunks: 2, maxSeconds: 30) : .hang(maxSeconds: 30)
+            ])
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+            var request = HTTPClientRequest(url: harness.gatewayURL + "/v1/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "authorization", value: "Bearer \(Harness.clientKey)")
+            request.body = .bytes(
+                ByteBuffer(
+                    string: #"{"model":"gpt-5","stream":\#(stream),"messages":[{"role":"user","content":"go"}]}"#
+                )
+            )
+            let (firstChunk, firstChunkSink) = AsyncStream.makeStream(of: Void.self)
+            let call = Task {
+                defer { firstChunkSink.finish() }
+                let response = try await client.execute(request, timeout: .seconds(30))
+                for try await _ in response.body { firstChunkSink.yield() }
+            }
+            if stream {
+                var chunks = firstChunk.makeAsyncIterator()
+                await chunks.next()
+            } else {
+                await harness.simulators[0].waitForRequests(1)
+            }
+
+            let left = Date()
+            call.cancel()  // closes the connection
+            await harness.simulators[0].waitForDepartures(1)
+            let departed = try #require(harness.simulators[0].stats.lastDeparture)
+            #expect(departed.timeIntervalSince(left) < 1, "upstream closed \(departed.timeIntervalSince(left)) s later")
+
+            let entry = try #require(await harness.ledger.entries(count: 1).first)
+            #expect(entry.status == 499 && entry.errorCode == "client_disconnected")
+            #expect(entry.attempts == 1 && entry.provider == "sim-0")
+            #expect(harness.simulators[0].stats.requests == 1)
+            // The client left: not a failure of the deployment.
+            let health = try await harness.request("/admin/v1/health", method: .GET, key: FaultSuiteTests.adminKey)
+            let deployment = try #require((health.json?["deployments"] as? [[String: Any]])?.first)
+            #expect(deployment["state"] as? String == "closed" && deployment["last_failure"] == nil, "\(deployment)")
+            try await client.shutdown()
+        }
+    }
 }

@@ -1,6 +1,7 @@
 """The gateway as an application sees it through the official OpenAI Python SDK."""
 from __future__ import annotations
 
+import time
 import uuid
 
 import httpx
@@ -222,3 +223,24 @@ def test_a_hung_cloud_is_routed_around_and_the_health_endpoint_shows_why(fresh_d
     assert azure["state"] == "closed"  # the demo opens a breaker after 5 failures in a row
     aws = deployments[("aws-uswest2", "openai.gpt-5-v1:0")]
     assert aws["state"] == "closed" and aws["ewma_ttfb_ms"] >= 0 and aws["available"]
+
+
+def test_a_client_that_closes_a_silent_stream_cancels_the_upstream_at_once(fresh_demo):
+    # azure sends two chunks, then only keep-alives: nothing goes to the client that could fail.
+    from harness import read_ledger
+
+    fresh_demo.script_faults("azure", {"kind": "hang_mid_stream", "after_chunks": 2, "max_seconds": 60})
+    with fresh_demo.client() as client:
+        stream = client.chat.completions.create(model="gpt-5", messages=MESSAGES, stream=True)
+        next(iter(stream))
+        closed = time.time()
+        stream.close()  # the SDK closes the connection
+    # The gateway closes its upstream connection; the simulator notes when (the demo's idle
+    # timeout, which would end it otherwise, is 10 s).
+    while (stats := fresh_demo.simulator_stats("azure"))["departures"] < 1:
+        assert time.time() - closed < 5, "the upstream request was not cancelled"
+        time.sleep(0.01)
+    assert stats["last_departure_unix"] - closed < 0.1
+    fresh_demo.assert_clean_stop()  # drains the ledger
+    [row] = read_ledger(fresh_demo.db_path)
+    assert (row["status"], row["error_code"], row["attempts"]) == (499, "client_disconnected", 1)
