@@ -228,7 +228,7 @@ extension ChatController {
     ) async -> Launch? {
         let routing = self.gateway.config.routing
         while let candidate = cursor.next() {
-            guard self.gateway.providers.adapter(for: candidate.provider.id) != nil else { continue }
+            guard self.gateway.providers.adapter(for: candidate) != nil else { continue }
             let health = self.gateway.selector.health[candidate]
             guard health.admit(at: self.gateway.clock.now(), force: cursor.plan.forced) else { continue }
             // A deployment whose known upstream quota is used up is skipped, not tried: no 429
@@ -290,7 +290,7 @@ extension ChatController {
         requestID: String,
         logger: Logger
     ) async -> Result<UpstreamChatResponse, UpstreamError> {
-        guard let adapter = self.gateway.providers.adapter(for: launch.candidate.provider.id) else {
+        guard let adapter = self.gateway.providers.adapter(for: launch.candidate) else {
             return .failure(UpstreamError(kind: .connectFailed, message: "no adapter for the provider"))
         }
         let firstByte =

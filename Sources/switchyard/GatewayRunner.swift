@@ -6,17 +6,18 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import SwitchyardCore
+import SwitchyardProviders
 import SwitchyardServer
 import SwitchyardStore
 import UnixSignals
 
-/// Owns the upstream HTTP client; stops it after the server (ServiceGroup stops in reverse order).
+/// Owns the upstream HTTP clients; stops them after the server (ServiceGroup stops in reverse order).
 struct HTTPClientService: Service {
-    let client: HTTPClient
+    let clients: UpstreamClients
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await self.client.shutdown()
+        try await self.clients.shutdown()
     }
 }
 
@@ -89,8 +90,8 @@ enum GatewayRunner {
     ) async throws {
         let (store, postgres) = try Self.openStore(config, logger: logger)
         let ledger = LedgerWriter(store: store, logger: logger, spoolPath: Self.spoolPath(config))
-        let httpClient = Gateway.makeHTTPClient(for: config, logger: logger)
-        let gateway = Gateway(config: config, httpClient: httpClient, ledger: ledger, store: store, logger: logger)
+        let clients = UpstreamClients(config: config, logger: logger)
+        let gateway = Gateway(config: config, clients: clients, ledger: ledger, store: store, logger: logger)
         var migrate: (@Sendable () async throws -> Void)?
         if let postgres { migrate = { try await postgres.migrate() } }
         let app = buildApplication(
@@ -102,7 +103,7 @@ enum GatewayRunner {
         )
         // Started in this order, stopped in reverse: the server drains first, then the upstream
         // client closes, then the ledger writer commits what is left, then the database pool closes.
-        var services: [any Service] = [ledger, HTTPClientService(client: httpClient)]
+        var services: [any Service] = [ledger, HTTPClientService(clients: clients)]
         if let tracer = gateway.tracer { services.append(tracer) }  // stops before the client it posts with
         services.append(app)
         if let postgres { services.insert(postgres, at: 0) }

@@ -12,7 +12,7 @@ import Testing
             strategy: latency
             hedge: true
             deployments:
-              - {provider: azure-east, target: a, weight: 3, max_in_flight: 8, timeouts: {first_byte: 5s, idle: 2s, total: 2m}}
+              - {provider: azure-east, target: a, weight: 3, max_in_flight: 8, timeouts: {connect: 300ms, first_byte: 5s, idle: 2s, total: 2m}}
               - {provider: aws-west, target: b}
           mini:
             deployments:
@@ -60,13 +60,25 @@ import Testing
         #expect(deployment.weight == 3 && deployment.maxInFlight == 8)
         #expect(
             routing.timeouts(for: deployment)
-                == EffectiveTimeouts(firstByte: .seconds(5), idle: .seconds(2), total: .seconds(120))
+                == EffectiveTimeouts(
+                    connect: .milliseconds(300),
+                    firstByte: .seconds(5),
+                    idle: .seconds(2),
+                    total: .seconds(120)
+                )
         )
         #expect(
             routing.timeouts(for: model.deployments[1])
-                == EffectiveTimeouts(firstByte: .seconds(20), idle: .seconds(10), total: .seconds(300))
+                == EffectiveTimeouts(
+                    connect: .seconds(1),
+                    firstByte: .seconds(20),
+                    idle: .seconds(10),
+                    total: .seconds(300)
+                )
         )
         #expect(config.tenant("acme")?.preferClouds == ["aws"])
+        #expect(config.connectTimeouts == [.seconds(1), .milliseconds(300)])
+        #expect(config.upstreamReadTimeout == .seconds(20))
     }
 
     @Test func theIdleTimeoutDefaultsToTheFirstByteTimeout() throws {

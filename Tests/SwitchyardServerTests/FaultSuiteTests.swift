@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import NIOCore
 import NIOHTTP1
 import SwitchyardCore
@@ -235,6 +236,31 @@ import Testing
         }
     }
 
+    /// A host that takes no connections (its accept queue is full) is left after the
+    /// deployment's own connect timeout, not the gateway's.
+    @Test func aDeploymentsOwnConnectTimeoutRoutesAroundAHostThatTakesNoConnections() async throws {
+        let unaccepting = try UnacceptingListener()
+        defer { unaccepting.close() }
+        let configure = Self.configure { config in
+            config.routing.connectTimeout = .seconds(20)
+            config.routing.firstByteTimeout = .seconds(20)
+            config.providers[0].baseURL = "http://127.0.0.1:\(unaccepting.port)/v1"
+            config.models[0].deployments[0].timeouts.connect = .milliseconds(200)
+        }
+        try await Harness.run(simulators: 2, configure: configure) { harness in
+            let started = ContinuousClock.now
+            let answer = try await harness.chat()
+            let elapsed = ContinuousClock.now - started
+            #expect(answer.status == 200 && answer.headers.first(name: "x-switchyard-attempts") == "2")
+            #expect(answer.headers.first(name: "x-switchyard-provider") == "sim-1")
+            #expect(elapsed >= .milliseconds(200) && elapsed < .seconds(5), "took \(elapsed)")
+            let health = try await harness.request("/admin/v1/health", method: .GET, key: FaultSuiteTests.adminKey)
+            let deployments = try #require(health.json?["deployments"] as? [[String: Any]])
+            let unreachable = try #require(deployments.first { $0["provider"] as? String == "sim-0" })
+            #expect(unreachable["last_failure"] as? String == "timeout" && unreachable["state"] as? String == "open")
+        }
+    }
+
     @Test func aHungCloudIsRoutedAroundAndTheHealthEndpointShowsWhy() async throws {
         try await Harness.run(simulators: 2, configure: Self.configure()) { harness in
             harness.simulators[0].enqueue([.hang(maxSeconds: 30)])
@@ -460,4 +486,38 @@ final class SteppingClock: WallClock {
     func now() -> Date { self.instant.withLock { $0 } }
 
     func advance(by seconds: TimeInterval) { self.instant.withLock { $0 += seconds } }
+}
+
+/// A loopback port whose accept queue is full: connecting to it hangs, as to a host that drops
+/// SYNs (Linux drops them once a listener's queue is full).
+struct UnacceptingListener {
+    let port: Int
+    private let sockets: [Int32]
+
+    struct Failure: Error { let call: String }
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(listener, address, length) == 0 && listen(listener, 0) == 0
+                    && getsockname(listener, address, &length) == 0
+            }
+        }
+        guard bound else { throw Failure(call: "bind/listen") }
+        // One connection fills a queue of size 0 (it is never accepted).
+        let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) == 0 }
+        }
+        guard connected else { throw Failure(call: "connect") }
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+        self.sockets = [listener, filler]
+    }
+
+    func close() { for socket in self.sockets { _ = Glibc.close(socket) } }
 }

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import SwitchyardCore
+import SwitchyardProviders
 import SwitchyardServer
 import SwitchyardSimulator
 import SwitchyardStore
@@ -135,10 +136,10 @@ struct Harness {
             }
             let config = configure(urls)
             let ledger = RecordingLedger()
-            let upstreamClient = Gateway.makeHTTPClient(for: config, logger: logger)
+            let upstreamClients = UpstreamClients(config: config, logger: logger)
             let gateway = Gateway(
                 config: config,
-                httpClient: upstreamClient,
+                clients: upstreamClients,
                 ledger: ledger,
                 store: store,
                 clock: clock,
@@ -165,14 +166,14 @@ struct Harness {
                 try? await http.shutdown()
                 await gatewayGroup.triggerGracefulShutdown()
                 await simulatorGroup.triggerGracefulShutdown()
-                try? await upstreamClient.shutdown()
+                try? await upstreamClients.shutdown()
                 throw error
             }
             try await http.shutdown()
             await gatewayGroup.triggerGracefulShutdown()
             await simulatorGroup.triggerGracefulShutdown()
             try await tasks.waitForAll()
-            try await upstreamClient.shutdown()
+            try await upstreamClients.shutdown()
         }
     }
 

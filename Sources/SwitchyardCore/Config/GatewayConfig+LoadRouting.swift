@@ -111,10 +111,11 @@ extension ConfigReader {
     }
 
     mutating func readDeploymentTimeouts(_ node: Node?, _ path: String) -> TimeoutOverrides {
-        guard let node, let fields = self.fields(node, path, allowed: ["first_byte", "idle", "total"]) else {
+        guard let node, let fields = self.fields(node, path, allowed: ["connect", "first_byte", "idle", "total"]) else {
             return TimeoutOverrides()
         }
         return TimeoutOverrides(
+            connect: self.positiveDuration(fields["connect"], path + ".connect"),
             firstByte: self.positiveDuration(fields["first_byte"], path + ".first_byte"),
             idle: self.positiveDuration(fields["idle"], path + ".idle"),
             total: self.positiveDuration(fields["total"], path + ".total")

@@ -14,6 +14,8 @@ public enum RoutingStrategy: String, Sendable, Hashable, CaseIterable {
 
 /// Timeouts a deployment sets for itself; `nil` keeps the routing default.
 public struct TimeoutOverrides: Sendable, Hashable {
+    /// To open a connection to the deployment's host.
+    public var connect: Duration?
     /// Until the first byte of the answer (response head and, for streams, the first event).
     public var firstByte: Duration?
     /// Longest gap between two stream chunks.
@@ -22,7 +24,8 @@ public struct TimeoutOverrides: Sendable, Hashable {
     public var total: Duration?
 
     /// Creates overrides.
-    public init(firstByte: Duration? = nil, idle: Duration? = nil, total: Duration? = nil) {
+    public init(connect: Duration? = nil, firstByte: Duration? = nil, idle: Duration? = nil, total: Duration? = nil) {
+        self.connect = connect
         self.firstByte = firstByte
         self.idle = idle
         self.total = total
@@ -31,6 +34,8 @@ public struct TimeoutOverrides: Sendable, Hashable {
 
 /// The timeouts that apply to one attempt, after deployment overrides.
 public struct EffectiveTimeouts: Sendable, Hashable {
+    /// To open a connection.
+    public var connect: Duration
     /// Until the first byte of the answer.
     public var firstByte: Duration
     /// Longest gap between two stream chunks.
@@ -39,7 +44,8 @@ public struct EffectiveTimeouts: Sendable, Hashable {
     public var total: Duration?
 
     /// Creates effective timeouts.
-    public init(firstByte: Duration, idle: Duration, total: Duration?) {
+    public init(connect: Duration, firstByte: Duration, idle: Duration, total: Duration?) {
+        self.connect = connect
         self.firstByte = firstByte
         self.idle = idle
         self.total = total
@@ -81,7 +87,7 @@ public struct RoutingConfig: Sendable, Hashable {
     public var strategy: RoutingStrategy
     /// Further attempts after the first, each on another deployment.
     public var retries: Int
-    /// Time allowed to open a connection (one value for the gateway: connection pools are shared).
+    /// Time allowed to open a connection.
     public var connectTimeout: Duration
     /// Time allowed until the upstream's first byte.
     public var firstByteTimeout: Duration
@@ -143,9 +149,34 @@ public struct RoutingConfig: Sendable, Hashable {
     /// The timeouts of an attempt on `deployment`.
     public func timeouts(for deployment: DeploymentConfig) -> EffectiveTimeouts {
         EffectiveTimeouts(
+            connect: deployment.timeouts.connect ?? self.connectTimeout,
             firstByte: deployment.timeouts.firstByte ?? self.firstByteTimeout,
             idle: deployment.timeouts.idle ?? self.idleTimeout,
             total: deployment.timeouts.total ?? self.totalTimeout
         )
+    }
+}
+
+extension GatewayConfig {
+    /// The longest first-byte or idle timeout of any deployment: the upstream HTTP client's own
+    /// read timeout, so that only shorter ones need a timer of the gateway's.
+    public var upstreamReadTimeout: Duration {
+        var longest = max(self.routing.firstByteTimeout, self.routing.idleTimeout)
+        for model in self.models {
+            for deployment in model.deployments {
+                let timeouts = self.routing.timeouts(for: deployment)
+                longest = max(longest, timeouts.firstByte, timeouts.idle)
+            }
+        }
+        return longest
+    }
+
+    /// Every connect timeout in use: the default and the deployments' own.
+    public var connectTimeouts: Set<Duration> {
+        var timeouts: Set<Duration> = [self.routing.connectTimeout]
+        for model in self.models {
+            for deployment in model.deployments { timeouts.insert(self.routing.timeouts(for: deployment).connect) }
+        }
+        return timeouts
     }
 }

@@ -93,26 +93,51 @@ public protocol ProviderAdapter: Sendable {
     ) async throws(UpstreamError) -> UpstreamChatResponse
 }
 
-/// The adapters of every configured provider.
+/// The adapters of every configured provider: one per provider and connect timeout in use,
+/// each on the HTTP client with that connect timeout.
 public struct ProviderRegistry: Sendable {
-    private let adapters: [String: any ProviderAdapter]
+    private struct Key: Hashable {
+        var provider: String
+        var connect: Duration
+    }
 
-    /// Builds one adapter per provider.
-    public init(config: GatewayConfig, httpClient: HTTPClient) {
-        var adapters: [String: any ProviderAdapter] = [:]
+    private let adapters: [Key: any ProviderAdapter]
+    private let routing: RoutingConfig
+
+    /// Builds the adapters on `clients`.
+    public init(config: GatewayConfig, clients: UpstreamClients) {
+        var keys: Set<Key> = []
         for provider in config.providers {
+            keys.insert(Key(provider: provider.id, connect: config.routing.connectTimeout))
+        }
+        for model in config.models {
+            for deployment in model.deployments {
+                keys.insert(
+                    Key(provider: deployment.provider, connect: config.routing.timeouts(for: deployment).connect)
+                )
+            }
+        }
+        let providers = Dictionary(config.providers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var adapters: [Key: any ProviderAdapter] = [:]
+        for key in keys {
+            guard let provider = providers[key.provider] else { continue }
+            let client = clients.client(connect: key.connect)
             switch provider.kind {
-            case .openAI: adapters[provider.id] = OpenAIAdapter(provider: provider, httpClient: httpClient)
-            case .azureOpenAI: adapters[provider.id] = AzureOpenAIAdapter(provider: provider, httpClient: httpClient)
-            case .bedrock: adapters[provider.id] = BedrockAdapter(provider: provider, httpClient: httpClient)
-            case .anthropic: adapters[provider.id] = AnthropicAdapter(provider: provider, httpClient: httpClient)
-            case .gemini: adapters[provider.id] = GeminiAdapter(provider: provider, httpClient: httpClient)
+            case .openAI: adapters[key] = OpenAIAdapter(provider: provider, httpClient: client)
+            case .azureOpenAI: adapters[key] = AzureOpenAIAdapter(provider: provider, httpClient: client)
+            case .bedrock: adapters[key] = BedrockAdapter(provider: provider, httpClient: client)
+            case .anthropic: adapters[key] = AnthropicAdapter(provider: provider, httpClient: client)
+            case .gemini: adapters[key] = GeminiAdapter(provider: provider, httpClient: client)
             default: preconditionFailure("configuration validation admits only supported provider kinds")
             }
         }
         self.adapters = adapters
+        self.routing = config.routing
     }
 
-    /// The adapter of provider `id`.
-    public func adapter(for id: String) -> (any ProviderAdapter)? { self.adapters[id] }
+    /// The adapter that serves `candidate`'s deployment.
+    public func adapter(for candidate: RouteCandidate) -> (any ProviderAdapter)? {
+        let connect = candidate.deployment.timeouts.connect ?? self.routing.connectTimeout
+        return self.adapters[Key(provider: candidate.provider.id, connect: connect)]
+    }
 }
