@@ -57,12 +57,7 @@ final class LedgerJournal: Sendable {
 
     /// Writes `entries`, the last of which carries sequence number `lastSequence`.
     func append(_ entries: [LedgerEntry], lastSequence: Int) throws {
-        let encoder = JSONEncoder()
-        var data = Data()
-        for entry in entries {
-            data.append(try encoder.encode(entry))
-            data.append(0x0A)
-        }
+        let data = LedgerEntry.lines(entries)
         try self.state.withLock { state in
             if let current = state.current,
                 current.entries >= 5_000 || ContinuousClock.now - current.opened >= .seconds(1)

@@ -18,12 +18,7 @@ final class LedgerSpool: @unchecked Sendable {
 
     /// Appends `entries` durably.
     func append(_ entries: [LedgerEntry]) throws {
-        let encoder = JSONEncoder()
-        var data = Data()
-        for entry in entries {
-            data.append(try encoder.encode(entry))
-            data.append(0x0A)
-        }
+        let data = LedgerEntry.lines(entries)
         if !FileManager.default.fileExists(atPath: self.path) {
             _ = FileManager.default.createFile(atPath: self.path, contents: nil)
         }
