@@ -32,49 +32,21 @@ extension ChatController {
             let hedgeDelay =
                 plan.model.hedge && record.entry.attempts == 1
                 ? self.gateway.selector.health[primary.candidate].p95TTFB : nil
-            let race = await withTaskGroup(of: AttemptEvent.self) { group -> RaceOutcome in
-                var outcome = RaceOutcome(launches: [primary])
-                var running = 1
-                group.addTask {
-                    .finished(0, await self.run(primary, head: head, requestID: requestID, logger: logger))
-                }
-                if let hedgeDelay {
-                    group.addTask {
-                        try? await Task.sleep(for: hedgeDelay)
-                        return .hedgeTimer
-                    }
-                }
-                while let event = await group.next() {
-                    switch event {
-                    case .hedgeTimer:
-                        guard running > 0, record.entry.attempts < plan.maxAttempts,
-                            let second = await self.launch(
-                                &cursor,
-                                record: &record,
-                                requestDeadline: requestDeadline,
-                                hedge: true
-                            )
-                        else { continue }
-                        let index = outcome.launches.count
-                        outcome.launches.append(second)
-                        running += 1
-                        group.addTask {
-                            .finished(index, await self.run(second, head: head, requestID: requestID, logger: logger))
-                        }
-                    case .finished(let index, .success(let answer)):
-                        outcome.winner = (index, answer)
-                        group.cancelAll()
-                        return outcome
-                    case .finished(let index, .failure(let error)):
-                        outcome.failures.append((index, error))
-                        running -= 1
-                        if running == 0 {
-                            group.cancelAll()
-                            return outcome
-                        }
-                    }
-                }
-                return outcome
+            let race: RaceOutcome
+            if let hedgeDelay {
+                race = await self.hedgedRace(
+                    primary,
+                    after: hedgeDelay,
+                    cursor: &cursor,
+                    record: &record,
+                    requestDeadline: requestDeadline,
+                    context: context
+                )
+            } else {
+                // One attempt at a time needs no task group (the attempt still runs in a task
+                // of its own, for its first-byte timeout: see `run`).
+                let result = await self.run(primary, head: head, requestID: requestID, logger: logger)
+                race = RaceOutcome(launches: [primary], result: result)
             }
 
             let now = self.gateway.clock.now()
@@ -191,6 +163,63 @@ extension ChatController {
         }
         response.headers[.switchyardAttempts] = String(record.entry.attempts)
         return response
+    }
+
+    /// The primary attempt, raced by a second deployment once the primary has not answered
+    /// within `hedgeDelay`: the first answer wins.
+    func hedgedRace(
+        _ primary: Launch,
+        after hedgeDelay: Duration,
+        cursor: inout PlanCursor,
+        record: inout LedgerRecorder,
+        requestDeadline: ContinuousClock.Instant?,
+        context: GatewayRequestContext
+    ) async -> RaceOutcome {
+        let head = cursor.head
+        let requestID = context.requestID
+        let logger = context.logger
+        return await withTaskGroup(of: AttemptEvent.self) { group -> RaceOutcome in
+            var outcome = RaceOutcome(launches: [primary])
+            var running = 1
+            group.addTask {
+                .finished(0, await self.run(primary, head: head, requestID: requestID, logger: logger))
+            }
+            group.addTask {
+                try? await Task.sleep(for: hedgeDelay)
+                return .hedgeTimer
+            }
+            while let event = await group.next() {
+                switch event {
+                case .hedgeTimer:
+                    guard running > 0, record.entry.attempts < cursor.plan.maxAttempts,
+                        let second = await self.launch(
+                            &cursor,
+                            record: &record,
+                            requestDeadline: requestDeadline,
+                            hedge: true
+                        )
+                    else { continue }
+                    let index = outcome.launches.count
+                    outcome.launches.append(second)
+                    running += 1
+                    group.addTask {
+                        .finished(index, await self.run(second, head: head, requestID: requestID, logger: logger))
+                    }
+                case .finished(let index, .success(let answer)):
+                    outcome.winner = (index, answer)
+                    group.cancelAll()
+                    return outcome
+                case .finished(let index, .failure(let error)):
+                    outcome.failures.append((index, error))
+                    running -= 1
+                    if running == 0 {
+                        group.cancelAll()
+                        return outcome
+                    }
+                }
+            }
+            return outcome
+        }
     }
 
     /// The client left while its attempts ran: they were cancelled, which says nothing about

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,6 +6,7 @@ import Logging
 import NIOCore
 import SwitchyardCore
 import SwitchyardProviders
+import Synchronization
 
 /// A started attempt.
 struct Launch: Sendable {
@@ -27,6 +29,17 @@ struct RaceOutcome {
     var launches: [Launch]
     var winner: (Int, UpstreamChatResponse)?
     var failures: [(Int, UpstreamError)] = []
+
+    init(launches: [Launch]) { self.launches = launches }
+
+    /// A round of one attempt.
+    init(launches: [Launch], result: Result<UpstreamChatResponse, UpstreamError>) {
+        self.launches = launches
+        switch result {
+        case .success(let answer): self.winner = (0, answer)
+        case .failure(let error): self.failures = [(0, error)]
+        }
+    }
 }
 
 /// Events of a round of attempts.
@@ -99,28 +112,40 @@ enum Deadlines {
 
     /// The result of `work`, or `error` once `limit` has passed (the work is then cancelled,
     /// which cancels its upstream request).
+    ///
+    /// The work runs in a task of its own, so that cancelling it leaves the caller's task
+    /// intact for a failover; the timer is an event-loop timer (a `Task.sleep` on Linux goes
+    /// through Dispatch's timer thread: measurably dearer at thousands of requests a second).
     static func within<T: Sendable>(
         _ limit: Duration,
         error: UpstreamError,
         _ work: @escaping @Sendable () async throws(UpstreamError) -> T
     ) async throws(UpstreamError) -> T {
         guard limit > .zero else { throw error }
-        do {
-            return try await withThrowingTaskGroup(of: T.self) { group in
-                group.addTask { try await work() }
-                group.addTask {
-                    try await Task.sleep(for: limit)
-                    throw error
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else { throw error }
-                return first
-            }
-        } catch let failure as UpstreamError {
-            throw failure
-        } catch {
-            throw UpstreamError(kind: .streamInterrupted, message: "the request was cancelled")
+        let task = Task { () async throws(UpstreamError) -> T in try await work() }
+        let expired = ExpiryFlag()
+        let timer = HTTPClient.defaultEventLoopGroup.any().scheduleTask(in: TimeAmount(limit)) {
+            expired.value.store(true, ordering: .relaxed)
+            task.cancel()
         }
+        let result = await withTaskCancellationHandler {
+            await task.result
+        } onCancel: {
+            task.cancel()
+        }
+        timer.cancel()
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let failure):
+            if expired.value.load(ordering: .relaxed) { throw error }
+            throw (failure as? UpstreamError)
+                ?? UpstreamError(kind: .streamInterrupted, message: "the request was cancelled")
+        }
+    }
+
+    private final class ExpiryFlag: Sendable {
+        let value = Atomic<Bool>(false)
     }
 }
 
