@@ -80,17 +80,7 @@ extension ChatController {
             for (index, launch) in race.launches.enumerated()
             where race.winner?.0 != index && !race.failures.contains(where: { $0.0 == index }) {
                 // The hedge that lost: cancelled, not a verdict on the deployment, not billed.
-                self.gateway.limiter?.settle(launch.quota, actual: [.requests: 1, .tokens: 0])
-                let health = self.gateway.selector.health[launch.candidate]
-                health.releaseSlot()
-                health.record(.abandoned, at: now)
-                record.trace.attempt(
-                    spanID: launch.spanID,
-                    candidate: launch.candidate,
-                    start: launch.wallStart,
-                    end: now,
-                    error: UpstreamError(kind: .streamInterrupted, message: "lost the hedge race")
-                )
+                self.cancelled(launch, because: "lost the hedge race", record: &record, at: now)
             }
             if let (index, answer) = race.winner {
                 let launch = race.launches[index]
@@ -222,23 +212,27 @@ extension ChatController {
         }
     }
 
+    /// Books an attempt the gateway cancelled: its slot and quota go back, and it counts
+    /// neither for nor against the deployment.
+    func cancelled(_ launch: Launch, because reason: String, record: inout LedgerRecorder, at now: Date) {
+        self.gateway.limiter?.settle(launch.quota, actual: [.requests: 1, .tokens: 0])
+        let health = self.gateway.selector.health[launch.candidate]
+        health.releaseSlot()
+        health.record(.abandoned, at: now)
+        record.trace.attempt(
+            spanID: launch.spanID,
+            candidate: launch.candidate,
+            start: launch.wallStart,
+            end: now,
+            error: UpstreamError(kind: .streamInterrupted, message: reason)
+        )
+    }
+
     /// The client left while its attempts ran: they were cancelled, which says nothing about
     /// the deployments, and nothing was answered.
     func abandon(_ launches: [Launch], record: LedgerRecorder, at now: Date) -> Response {
         var record = record
-        for launch in launches {
-            self.gateway.limiter?.settle(launch.quota, actual: [.requests: 1, .tokens: 0])
-            let health = self.gateway.selector.health[launch.candidate]
-            health.releaseSlot()
-            health.record(.abandoned, at: now)
-            record.trace.attempt(
-                spanID: launch.spanID,
-                candidate: launch.candidate,
-                start: launch.wallStart,
-                end: now,
-                error: UpstreamError(kind: .streamInterrupted, message: "the client left")
-            )
-        }
+        for launch in launches { self.cancelled(launch, because: "the client left", record: &record, at: now) }
         record.finish(status: 499, errorCode: "client_disconnected")
         var response = GatewayMiddleware.response(
             for: GatewayError(code: .clientDisconnected, message: "The client closed the connection.")
