@@ -124,6 +124,9 @@ struct ChatController: Sendable {
                     var stream = stream
                     var writes = 0
                     var chunks = 0
+                    // The client has the stream's terminating `data: [DONE]`: a client that
+                    // leaves now (the SDKs close right away) got a complete answer.
+                    var delivered = false
                     do {
                         // Also while the upstream is silent: a client that leaves cancels the read.
                         try await connection.whileConnected {
@@ -134,6 +137,7 @@ struct ChatController: Sendable {
                                     if writes == 0 { record.markFirstByte() }
                                     writes += 1
                                     chunks += events
+                                    delivered = Self.endsStream(bytes)
                                 case .usage(let usage):
                                     record.usage = usage
                                 }
@@ -150,15 +154,27 @@ struct ChatController: Sendable {
                         return
                     } catch {
                         // The client went away: the upstream request is cancelled with the read.
-                        record.estimateIfMissing(chunks: chunks, promptBytes: head.body.count)
-                        record.finish(status: 499, errorCode: "client_disconnected")
-                        throw error
+                        if !delivered {
+                            record.estimateIfMissing(chunks: chunks, promptBytes: head.body.count)
+                            record.finish(status: 499, errorCode: "client_disconnected")
+                            throw error
+                        }
                     }
-                    try await writer.finish(nil)
+                    // Recorded before the last write, which fails if the client has already left.
                     record.estimateIfMissing(chunks: chunks, promptBytes: head.body.count)
                     record.finish(status: 200)
+                    try await writer.finish(nil)
                 }
             )
         }
+    }
+
+    /// Whether `bytes` end with the `data: [DONE]` event that ends an OpenAI stream.
+    static func endsStream(_ bytes: ByteBuffer) -> Bool {
+        let view = bytes.readableBytesView
+        guard let last = view.lastIndex(where: { $0 != 0x0A && $0 != 0x0D }) else { return false }
+        let marker = "[DONE]".utf8
+        guard view.distance(from: view.startIndex, to: last) + 1 >= marker.count else { return false }
+        return view[..<view.index(after: last)].suffix(marker.count).elementsEqual(marker)
     }
 }

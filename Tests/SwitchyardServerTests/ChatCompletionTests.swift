@@ -182,4 +182,38 @@ import Testing
             try await client.shutdown()
         }
     }
+
+    /// The SDKs close the connection as soon as they read `data: [DONE]`, which can be before
+    /// the upstream's own end reached the gateway: that client got a complete answer.
+    @Test func aClientThatLeavesRightAfterDoneGotACompleteAnswer() async throws {
+        try await Harness.run(simulators: 1) { harness in
+            // Every event, [DONE] included, then only keep-alives: the upstream never ends.
+            harness.simulators[0].enqueue([.hangMidStream(afterChunks: 10_000, maxSeconds: 30)])
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+            var request = HTTPClientRequest(url: harness.gatewayURL + "/v1/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "authorization", value: "Bearer \(Harness.clientKey)")
+            request.body = .bytes(
+                ByteBuffer(string: #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"go"}]}"#)
+            )
+            let (done, doneSink) = AsyncStream.makeStream(of: Void.self)
+            let call = Task {
+                defer { doneSink.finish() }
+                let response = try await client.execute(request, timeout: .seconds(30))
+                var text = ""
+                for try await chunk in response.body {
+                    text += String(buffer: chunk)
+                    if text.contains("data: [DONE]") { doneSink.yield() }
+                }
+            }
+            var events = done.makeAsyncIterator()
+            await events.next()
+            call.cancel()  // closes the connection
+
+            let entry = try #require(await harness.ledger.entries(count: 1).first)
+            #expect(entry.status == 200 && entry.errorCode == nil)
+            #expect(entry.usage.completionTokens == 16 && !entry.usageEstimated)
+            try await client.shutdown()
+        }
+    }
 }
