@@ -24,9 +24,6 @@ final class ClientConnections: Sendable {
     fileprivate func remove(_ channel: any Channel) {
         _ = self.open.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
-
-    /// Connections open now.
-    var count: Int { self.open.withLock { $0.count } }
 }
 
 /// One client connection: whether the client has left, and the request task waiting on it.
