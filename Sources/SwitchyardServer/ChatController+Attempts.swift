@@ -251,7 +251,7 @@ extension ChatController {
     ) async -> Launch? {
         let routing = self.gateway.config.routing
         while let candidate = cursor.next() {
-            guard self.gateway.providers.adapter(for: candidate) != nil else { continue }
+            guard let adapter = self.gateway.providers.adapter(for: candidate) else { continue }
             let health = self.gateway.selector.health[candidate]
             guard health.admit(at: self.gateway.clock.now(), force: cursor.plan.forced) else { continue }
             // A deployment whose known upstream quota is used up is skipped, not tried: no 429
@@ -293,6 +293,7 @@ extension ChatController {
             let spanID = self.gateway.tracer == nil ? "" : TraceContext.randomID(bytes: 8)
             return Launch(
                 candidate: candidate,
+                adapter: adapter,
                 started: started,
                 deadline: deadline,
                 timeouts: timeouts,
@@ -313,9 +314,6 @@ extension ChatController {
         requestID: String,
         logger: Logger
     ) async -> Result<UpstreamChatResponse, UpstreamError> {
-        guard let adapter = self.gateway.providers.adapter(for: launch.candidate) else {
-            return .failure(UpstreamError(kind: .connectFailed, message: "no adapter for the provider"))
-        }
         let firstByte =
             launch.deadline.map { min(launch.timeouts.firstByte, $0 - launch.started) } ?? launch.timeouts.firstByte
         var upstream = UpstreamChatRequest(
@@ -330,7 +328,7 @@ extension ChatController {
             return .success(
                 try await Deadlines.within(firstByte, error: Deadlines.firstByteError) {
                     () async throws(UpstreamError) -> UpstreamChatResponse in
-                    try await adapter.chatCompletion(request, logger: logger)
+                    try await launch.adapter.chatCompletion(request, logger: logger)
                 }
             )
         } catch {

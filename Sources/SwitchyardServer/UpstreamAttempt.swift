@@ -11,6 +11,8 @@ import Synchronization
 /// A started attempt.
 struct Launch: Sendable {
     var candidate: RouteCandidate
+    /// The adapter that sends it (the provider's, on the client with the deployment's connect timeout).
+    var adapter: any ProviderAdapter
     var started: ContinuousClock.Instant
     /// The end of the attempt's total time (its own `total`, or the request's), if limited.
     var deadline: ContinuousClock.Instant?

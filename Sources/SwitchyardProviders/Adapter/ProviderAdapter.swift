@@ -137,7 +137,7 @@ public struct ProviderRegistry: Sendable {
 
     /// The adapter that serves `candidate`'s deployment.
     public func adapter(for candidate: RouteCandidate) -> (any ProviderAdapter)? {
-        let connect = candidate.deployment.timeouts.connect ?? self.routing.connectTimeout
+        let connect = self.routing.timeouts(for: candidate.deployment).connect
         return self.adapters[Key(provider: candidate.provider.id, connect: connect)]
     }
 }
