@@ -15,18 +15,14 @@ extension ChatController {
         head: ChatRequestHead,
         at instant: Date
     ) async throws(LimitRejection) -> LimitAdmission {
-        let rules = candidate.deployment.upstreamLimits.rules
-        guard let limiter = self.gateway.limiter, !rules.isEmpty else { return .none }
-        let subject = "\(candidate.provider.id)/\(candidate.deployment.target)"
-        let tokens = LimitReservation.tokens(head)
-        let demands = rules.map { rule in
-            LimitDemand(
-                subjectKind: "deployment",
-                subjectID: subject,
-                rule: rule,
-                amount: rule.amount(tokens: tokens, charge: .zero)
-            )
-        }
+        let limits = candidate.deployment.upstreamLimits
+        guard let limiter = self.gateway.limiter, !limits.isEmpty else { return .none }
+        let demands = limits.demands(
+            of: "deployment",
+            "\(candidate.provider.id)/\(candidate.deployment.target)",
+            tokens: LimitReservation.tokens(head),
+            charge: .zero
+        )
         do {
             return try await limiter.admit(demands, now: instant)
         } catch let rejection as LimitRejection {

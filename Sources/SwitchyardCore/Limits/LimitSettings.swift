@@ -39,6 +39,19 @@ public struct LimitSettings: Hashable, Sendable {
     /// No limits.
     public static let none = LimitSettings()
 
+    /// What a request using at most `tokens` and `charge` demands of each of these rules, for
+    /// the subject (`tenant`, `key`, `deployment`) that has them.
+    public func demands(of subjectKind: String, _ subjectID: String, tokens: Int64, charge: USDNanos) -> [LimitDemand] {
+        self.rules.map { rule in
+            LimitDemand(
+                subjectKind: subjectKind,
+                subjectID: subjectID,
+                rule: rule,
+                amount: rule.amount(tokens: tokens, charge: charge)
+            )
+        }
+    }
+
     /// Whether nothing is limited.
     public var isEmpty: Bool { self.requestsPerMinute == nil && self.tokensPerMinute == nil && self.budgets.isEmpty }
 

@@ -31,22 +31,8 @@ public struct Caller: Sendable, Hashable {
     ///   - tokens: the most tokens the request may use (prompt estimate plus its completion cap).
     ///   - charge: the most the request may be charged.
     public func demands(tokens: Int64, charge: USDNanos) -> [LimitDemand] {
-        let key = self.keyLimits.rules.map {
-            LimitDemand(
-                subjectKind: "key",
-                subjectID: self.identity.keyID,
-                rule: $0,
-                amount: $0.amount(tokens: tokens, charge: charge)
-            )
-        }
-        let tenant = self.tenantLimits.rules.map {
-            LimitDemand(
-                subjectKind: "tenant",
-                subjectID: self.identity.tenant,
-                rule: $0,
-                amount: $0.amount(tokens: tokens, charge: charge)
-            )
-        }
+        let key = self.keyLimits.demands(of: "key", self.identity.keyID, tokens: tokens, charge: charge)
+        let tenant = self.tenantLimits.demands(of: "tenant", self.identity.tenant, tokens: tokens, charge: charge)
         return key + tenant
     }
 }
