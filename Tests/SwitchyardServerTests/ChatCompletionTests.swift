@@ -104,11 +104,8 @@ import Testing
             options: SimulatorOptions(completionTokens: 5000, chunkInterval: .milliseconds(5))
         ) { harness in
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-            var request = HTTPClientRequest(url: harness.gatewayURL + "/v1/chat/completions")
-            request.method = .POST
-            request.headers.add(name: "authorization", value: "Bearer \(Harness.clientKey)")
-            request.body = .bytes(
-                ByteBuffer(string: #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"go"}]}"#)
+            let request = harness.makeRequest(
+                body: #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"go"}]}"#
             )
             let response = try await client.execute(request, timeout: .seconds(30))
             var iterator = response.body.makeAsyncIterator()
@@ -144,13 +141,8 @@ import Testing
                 stream ? .hangMidStream(afterChunks: 2, maxSeconds: 30) : .hang(maxSeconds: 30)
             ])
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-            var request = HTTPClientRequest(url: harness.gatewayURL + "/v1/chat/completions")
-            request.method = .POST
-            request.headers.add(name: "authorization", value: "Bearer \(Harness.clientKey)")
-            request.body = .bytes(
-                ByteBuffer(
-                    string: #"{"model":"gpt-5","stream":\#(stream),"messages":[{"role":"user","content":"go"}]}"#
-                )
+            let request = harness.makeRequest(
+                body: #"{"model":"gpt-5","stream":\#(stream),"messages":[{"role":"user","content":"go"}]}"#
             )
             let (firstChunk, firstChunkSink) = AsyncStream.makeStream(of: Void.self)
             let call = Task {
@@ -190,11 +182,8 @@ import Testing
             // Every event, [DONE] included, then only keep-alives: the upstream never ends.
             harness.simulators[0].enqueue([.hangMidStream(afterChunks: 10_000, maxSeconds: 30)])
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-            var request = HTTPClientRequest(url: harness.gatewayURL + "/v1/chat/completions")
-            request.method = .POST
-            request.headers.add(name: "authorization", value: "Bearer \(Harness.clientKey)")
-            request.body = .bytes(
-                ByteBuffer(string: #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"go"}]}"#)
+            let request = harness.makeRequest(
+                body: #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"go"}]}"#
             )
             let (done, doneSink) = AsyncStream.makeStream(of: Void.self)
             let call = Task {

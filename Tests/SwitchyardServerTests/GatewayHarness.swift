@@ -186,6 +186,22 @@ struct Harness {
         var errorCode: String? { (self.json?["error"] as? [String: Any])?["code"] as? String }
     }
 
+    /// A request to the gateway, for a test that reads or drops the answer itself.
+    func makeRequest(
+        _ path: String = "/v1/chat/completions",
+        method: HTTPMethod = .POST,
+        body: String? = nil,
+        key: String? = Harness.clientKey,
+        headers: [(String, String)] = []
+    ) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: self.gatewayURL + path)
+        request.method = method
+        if let key { request.headers.add(name: "authorization", value: "Bearer \(key)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        return request
+    }
+
     func request(
         _ path: String = "/v1/chat/completions",
         method: HTTPMethod = .POST,
@@ -193,11 +209,7 @@ struct Harness {
         key: String? = Harness.clientKey,
         headers: [(String, String)] = []
     ) async throws -> Answer {
-        var request = HTTPClientRequest(url: self.gatewayURL + path)
-        request.method = method
-        if let key { request.headers.add(name: "authorization", value: "Bearer \(key)") }
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let request = self.makeRequest(path, method: method, body: body, key: key, headers: headers)
         let response = try await self.http.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 16 << 20)
         return Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))

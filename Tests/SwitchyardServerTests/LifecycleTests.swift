@@ -12,11 +12,8 @@ import Testing
             simulators: 1,
             options: SimulatorOptions(completionTokens: 60, chunkInterval: .milliseconds(5))
         ) { harness in
-            var request = HTTPClientRequest(url: harness.gatewayURL + "/v1/chat/completions")
-            request.method = .POST
-            request.headers.add(name: "authorization", value: "Bearer \(Harness.clientKey)")
-            request.body = .bytes(
-                ByteBuffer(string: #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"go"}]}"#)
+            let request = harness.makeRequest(
+                body: #"{"model":"gpt-5","stream":true,"messages":[{"role":"user","content":"go"}]}"#
             )
             let response = try await harness.http.execute(request, timeout: .seconds(30))
             var iterator = response.body.makeAsyncIterator()
