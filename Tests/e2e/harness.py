@@ -228,6 +228,26 @@ def read_ledger(db_path: Path) -> list[dict]:
 
 
 # -- other processes: `switchyard serve` and `switchyard simulate` ----------------------------
+def write_gateway_config(directory: Path, store_url: str, simulator: str, port: int, extra: str = "") -> Path:
+    """A `switchyard serve` configuration: model gpt-5 on the simulator, the ledger in
+    `store_url`, a spool (and journal) per port; `extra` adds top-level YAML."""
+    path = directory / f"gateway-{port}.yaml"
+    path.write_text(
+        f"""
+listen: 127.0.0.1:{port}
+store: "{store_url}"
+spool: {directory}/spool-{port}
+providers:
+  sim: {{type: openai, cloud: local, base_url: "{simulator}/v1", api_key: sim-key}}
+models:
+  gpt-5:
+    price: {{input: 1.50, output: 12.00}}
+    deployments: [{{provider: sim, target: gpt-5, cost: {{input: 1.25, output: 10.00}}}}]
+{extra}"""
+    )
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import REPO_ROOT, Process, free_port, switchyard_bin
+from harness import REPO_ROOT, Process, free_port, switchyard_bin, write_gateway_config
 
 KEY = "sk-pg-test"
 BODY = {"model": "gpt-5", "messages": [{"role": "user", "content": "Hello"}]}
@@ -42,25 +42,7 @@ def fresh_database(url: str) -> str:
 
 
 def write_config(directory: Path, store_url: str, simulator: str, port: int) -> Path:
-    path = directory / f"gateway-{port}.yaml"
-    path.write_text(
-        f"""
-listen: 127.0.0.1:{port}
-store: "{store_url}"
-spool: {directory}/spool-{port}
-providers:
-  sim: {{type: openai, cloud: local, base_url: "{simulator}/v1", api_key: sim-key}}
-models:
-  gpt-5:
-    price: {{input: 1.50, output: 12.00}}
-    deployments: [{{provider: sim, target: gpt-5, cost: {{input: 1.25, output: 10.00}}}}]
-tenants:
-  acme: {{}}
-keys:
-  - {{key: {KEY}, tenant: acme}}
-"""
-    )
-    return path
+    return write_gateway_config(directory, store_url, simulator, port, f"tenants:\n  acme: {{}}\nkeys:\n  - {{key: {KEY}, tenant: acme}}\n")
 
 
 def start_gateway(directory: Path, store_url: str, simulator: str, port: int | None = None) -> tuple[Process, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import Process, free_port, switchyard_bin
+from harness import Process, free_port, switchyard_bin, write_gateway_config
 from test_postgres import fresh_database, psql, server_url
 
 ADMIN_KEY = "admin-key-for-e2e"
@@ -26,23 +26,9 @@ BODY = {"model": "gpt-5", "max_tokens": 16, "messages": [{"role": "user", "conte
 
 
 def write_config(directory: Path, store_url: str, simulator: str, port: int) -> Path:
-    path = directory / f"gateway-{port}.yaml"
-    path.write_text(
-        f"""
-listen: 127.0.0.1:{port}
-store: "{store_url}"
-spool: {directory}/spool-{port}
-admin_key: {ADMIN_KEY}
-key_secret: e2e-server-secret-0123456789
-providers:
-  sim: {{type: openai, cloud: local, base_url: "{simulator}/v1", api_key: sim-key}}
-models:
-  gpt-5:
-    price: {{input: 1.50, output: 12.00}}
-    deployments: [{{provider: sim, target: gpt-5, cost: {{input: 1.25, output: 10.00}}}}]
-"""
+    return write_gateway_config(
+        directory, store_url, simulator, port, f"admin_key: {ADMIN_KEY}\nkey_secret: e2e-server-secret-0123456789\n"
     )
-    return path
 
 
 @pytest.fixture
