@@ -58,6 +58,7 @@ struct ChatController: Sendable {
                 pin: pin,
                 promptBytes: head.body.count
             )
+            record.price = plan.model.price
             record.admission = try await self.admit(
                 caller,
                 head: head,

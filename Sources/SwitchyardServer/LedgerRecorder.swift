@@ -14,6 +14,7 @@ struct LedgerRecorder: Sendable {
     var usage: TokenUsage?
     var estimated = false
     var deploymentCost: PriceSheet = .zero
+    /// The model's price to the tenant (from the route plan).
     var price: PriceSheet = .zero
     /// What the limits reserved for this request; settled in ``finish(status:errorCode:)``.
     var admission = LimitAdmission.none
@@ -49,7 +50,6 @@ struct LedgerRecorder: Sendable {
         self.entry.cloud = candidate.provider.cloud
         self.entry.region = candidate.provider.region
         self.deploymentCost = candidate.deployment.cost
-        self.price = self.gateway.config.model(self.entry.model)?.price ?? .zero
     }
 
     mutating func markFirstByte() {
