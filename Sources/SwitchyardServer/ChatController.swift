@@ -19,9 +19,10 @@ struct ChatController: Sendable {
     }
 
     @Sendable func chatCompletions(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        guard let identity = context.identity else {
+        guard let caller = context.caller else {
             preconditionFailure("ClientAuthMiddleware runs before this route")
         }
+        let identity = caller.identity
         var record = LedgerRecorder(gateway: self.gateway, requestID: context.requestID, identity: identity)
         record.trace = RequestTrace(
             traceparent: request.headers[.traceparent],
@@ -45,7 +46,6 @@ struct ChatController: Sendable {
             head = try ChatRequestHead.parse(Array(body.readableBytesView))
             record.entry.model = head.model
             record.entry.stream = head.stream
-            let caller = context.caller ?? Caller(identity: identity)
             let pin = RoutePin(
                 cloud: request.headers[.switchyardCloud].flatMap { $0.isEmpty ? nil : $0 },
                 region: request.headers[.switchyardRegion].flatMap { $0.isEmpty ? nil : $0 }

@@ -129,7 +129,6 @@ struct ClientAuthMiddleware: RouterMiddleware {
             throw GatewayError(code: .invalidAPIKey, message: "Incorrect API key provided.")
         }
         var context = context
-        context.identity = caller.identity
         context.caller = caller
         return try await next(request, context)
     }

@@ -7,10 +7,10 @@ public struct GatewayRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The gateway's own request id (unique; the ledger's key).
     public var requestID: String = ""
-    /// The caller, set by ``ClientAuthMiddleware``.
-    public var identity: ClientIdentity?
-    /// The caller's rules and limits, set by ``ClientAuthMiddleware``.
+    /// The caller with its rules and limits, set by ``ClientAuthMiddleware``.
     public var caller: Caller?
+    /// Who the caller is.
+    public var identity: ClientIdentity? { self.caller?.identity }
     /// Who is using the admin API (`admin:` and a fingerprint of the admin key).
     public var adminActor: String?
     /// The client connection the request arrived on.

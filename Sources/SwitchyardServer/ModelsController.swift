@@ -11,12 +11,12 @@ struct ModelsController: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        guard let identity = context.identity else {
+        guard let caller = context.caller else {
             preconditionFailure("ClientAuthMiddleware runs before this route")
         }
         let models = self.gateway.planner.availableModels(
-            tenant: identity.tenant,
-            access: context.caller?.access ?? .any,
+            tenant: caller.identity.tenant,
+            access: caller.access,
             at: self.gateway.clock.now()
         )
         let items = models.map { model in
